@@ -1,0 +1,3 @@
+from paretodiff.cli import app
+
+app(prog_name="paretodiff")

@@ -1,0 +1,120 @@
+"""Score a set of proposed designs on a benchmark task, the way Off-MOO-Bench does.
+
+All indicators are computed in the normalized objective space of the task's dataset
+(min-max over train ∪ test, see :class:`paretodiff.metrics.Normalizer`), with the
+benchmark's reference point ``2.2 x normalized nadir``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from paretodiff import metrics
+from paretodiff.data import Dataset
+from paretodiff.pareto import nondominated_mask, select_best
+from paretodiff.tasks.base import Task
+
+N_BEST = 256
+FRONT_POINTS = 2000
+
+
+@dataclass(frozen=True)
+class Report:
+    """The evaluation of one set of designs.
+
+    Attributes:
+        hv: hypervolume at the 100th, 75th and 50th percentile (keys ``"100th"``...).
+        d_best_hv: hypervolume of D(best), the best ``n_best`` training designs.
+        igd, igd_plus: distances to the true front (normalized space), ``None`` if unknown.
+        spacing, spread: distribution of the non-dominated designs (normalized space).
+        n_clipped: designs that had a variable outside the bounds (clipped before evaluation).
+        n_non_finite: designs whose objective values are not all finite (excluded from
+            every indicator, and counted here).
+    """
+
+    task: str
+    n_designs: int
+    n_clipped: int
+    n_non_finite: int
+    hv: dict[str, float]
+    d_best_hv: float
+    igd: float | None
+    igd_plus: float | None
+    spacing: float
+    spread: float
+    benchmark_index_bug: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def normalizer(dataset: Dataset) -> metrics.Normalizer:
+    """The benchmark's objective normalization: min/max over train ∪ test."""
+    return metrics.Normalizer.fit(dataset.y_train, dataset.y_test)
+
+
+def d_best(dataset: Dataset, n: int = N_BEST, *, benchmark_index_bug: bool = False) -> np.ndarray:
+    """Row indices of D(best): the best ``n`` training designs (fronts, then crowding)."""
+    return select_best(dataset.y_train, min(n, len(dataset.y_train)), benchmark_index_bug=benchmark_index_bug)
+
+
+def d_best_hypervolume(task: Task, dataset: Dataset, n: int = N_BEST, *, benchmark_index_bug: bool = False) -> float:
+    """Hypervolume of D(best) with the benchmark's reference point."""
+    norm = normalizer(dataset)
+    rows = d_best(dataset, n, benchmark_index_bug=benchmark_index_bug)
+    return metrics.hypervolume(norm(dataset.y_train[rows]), metrics.reference_point(task.nadir, norm))
+
+
+def clip_to_bounds(task: Task, X: np.ndarray) -> tuple[np.ndarray, int]:
+    """Clip designs ``(N, n_var)`` to the task's box; also return how many rows changed."""
+    X = np.asarray(X, dtype=float)
+    clipped = np.clip(X, task.lower, task.upper)
+    changed = np.any(clipped != X, axis=1) & np.isfinite(X).all(axis=1)
+    return clipped, int(changed.sum())
+
+
+def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug: bool = False) -> Report:
+    """Evaluate designs with the task's exact objective functions.
+
+    Args:
+        task: the benchmark task.
+        X: designs ``(N, n_var)`` in the raw domain; out-of-bounds values are clipped and
+           counted; rows with non-finite variables count as non-finite results.
+        dataset: the task's dataset, for normalization and D(best).
+        benchmark_index_bug: choose the percentile and D(best) sets with the benchmark's
+            index bug (for comparison with published numbers).
+    """
+    X, n_clipped = clip_to_bounds(task, X)
+    with np.errstate(all="ignore"):
+        Y = task.evaluate(np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0))
+    finite = np.isfinite(Y).all(axis=1) & np.isfinite(X).all(axis=1)
+    norm = normalizer(dataset)
+    Yn = norm(Y[finite])
+    ref = metrics.reference_point(task.nadir, norm)
+    hv = {
+        f"{round(q * 100)}th": metrics.percentile_hypervolume(Yn, ref, q, benchmark_index_bug=benchmark_index_bug)
+        for q in metrics.PERCENTILES
+    }
+    igd = igd_plus = None
+    extremes = None
+    if task.has_front and len(Yn):
+        front = norm(task.pareto_front(FRONT_POINTS))
+        igd, igd_plus = metrics.igd(Yn, front), metrics.igd_plus(Yn, front)
+        extremes = metrics.front_extremes(front)
+    nd = Yn[nondominated_mask(Yn)]
+    return Report(
+        task=task.name,
+        n_designs=int(len(X)),
+        n_clipped=n_clipped,
+        n_non_finite=int((~finite).sum()),
+        hv=hv,
+        d_best_hv=d_best_hypervolume(task, dataset, benchmark_index_bug=benchmark_index_bug),
+        igd=igd,
+        igd_plus=igd_plus,
+        spacing=metrics.spacing(nd),
+        spread=metrics.spread(nd, extremes),
+        benchmark_index_bug=benchmark_index_bug,
+    )
+
