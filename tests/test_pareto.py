@@ -27,6 +27,13 @@ def test_crowding_distance_by_hand():
     assert cd[2] == pytest.approx(((4 - 1) / 4 + (2 - 0) / 4) / 2)
 
 
+def test_crowding_distance_gives_later_duplicates_zero():
+    F = np.array([[0.0, 1.0], [0.5, 0.5], [0.5, 0.5], [1.0, 0.0]])
+    cd = pareto.crowding_distance(F)
+    assert np.isinf(cd[0]) and np.isinf(cd[3]) and cd[1] > 0 and cd[2] == 0
+    assert pareto.crowding_distance(np.zeros((2, 2))).tolist() == [np.inf, 0.0]
+
+
 def test_select_best_takes_whole_fronts_then_crowding():
     # front 0: three points (ends have infinite crowding); front 1: one point
     Y = np.array([[0.0, 1.0], [0.6, 0.6], [0.5, 0.5], [1.0, 0.0], [2.0, 2.0]])
@@ -47,11 +54,15 @@ def test_select_best_benchmark_index_bug_returns_positions_in_the_cut_front():
     assert sorted(pareto.select_best(Y, 3, benchmark_index_bug=True).tolist()) == [0, 1, 2]
 
 
-def test_preference_order_is_front_then_descending_crowding():
-    Y = np.array([[0.6, 0.6], [0.0, 1.0], [0.5, 0.5], [1.0, 0.0], [0.55, 0.45]])
-    order = pareto.preference_order(Y)
-    # front 0 = {1, 2, 3, 4}; ends 1 and 3 (inf) first, then 4 (larger gap than 2)?
+def test_rank_designs_orders_by_front_then_descending_crowding():
+    Y = np.array([[0.6, 0.6], [0.0, 1.0], [0.5, 0.5], [1.0, 0.0], [0.45, 0.55]])
+    ranking = pareto.rank_designs(Y)
+    # front 0 = rows 1, 2, 3, 4; the ends 1 and 3 have infinite crowding distance
+    assert ranking.front.tolist() == [1, 0, 0, 0, 0]
     cd = pareto.crowding_distance(Y[[1, 2, 3, 4]])
-    expected_front0 = np.array([1, 2, 3, 4])[np.argsort(-cd, kind="stable")]
-    assert order[:4].tolist() == expected_front0.tolist()
-    assert order[-1] == 0
+    assert ranking.crowding[[1, 2, 3, 4]].tolist() == cd.tolist()
+    assert sorted(ranking.rank[[1, 3]].tolist()) == [0, 1]
+    # row 4 sits between 1 and 2, row 2 between 4 and 3: the larger gap ranks first
+    assert (ranking.rank[4] < ranking.rank[2]) == (ranking.crowding[4] > ranking.crowding[2])
+    assert ranking.rank[0] == 4
+    assert sorted(ranking.rank.tolist()) == list(range(5))

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 import platformdirs
 from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.algorithms.moo.nsga3 import NSGA3
+from pymoo.core.duplicate import DuplicateElimination
 from pymoo.core.problem import Problem
 from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
 from pymoo.optimize import minimize
@@ -51,7 +51,7 @@ class Dataset:
     """A task's offline data: the training set a method may use, the hidden test set.
 
     Arrays are float64 in the raw domain: ``x_* (N, n_var)``, ``y_* (N, n_obj)``.
-    ``info`` records how the data were made (seeds, sizes, rows dropped, seconds).
+    ``info`` records how the data were made (settings, run seeds, sizes, rows dropped).
     """
 
     task: str
@@ -119,11 +119,34 @@ class AmateurRankAndCrowding(RankAndCrowding):
         return pop[survivors]
 
 
+class ExactDuplicateElimination(DuplicateElimination):
+    """pymoo's default duplicate elimination, by exact row equality in O(n log n).
+
+    pymoo's default marks a design as a duplicate when it lies within 1e-16 of another
+    (all pairwise distances, O(n^2)); on the unit cube that is exact equality in all but
+    pathological cases.  This matters for RE34, whose NSGA-III population is 5151.
+    """
+
+    def _do(self, pop, other, is_duplicate):
+        X = pop.get("X")
+        if other is None:
+            _, first = np.unique(X, axis=0, return_index=True)
+            is_duplicate[:] = True
+            is_duplicate[first] = False
+        else:
+            O = other.get("X")
+            _, inverse = np.unique(np.concatenate([O, X]), axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            is_duplicate |= np.isin(inverse[len(O):], inverse[: len(O)])
+        return is_duplicate
+
+
 def _algorithm(task: Task):
     if task.collection.algorithm == "nsga3":
         ref_dirs = get_reference_directions("uniform", task.n_obj, n_partitions=NSGA3_PARTITIONS)
-        return NSGA3(ref_dirs=ref_dirs, pop_size=len(ref_dirs))
-    return NSGA2(pop_size=POP_SIZE, survival=AmateurRankAndCrowding(task.collection.p_reverse))
+        return NSGA3(ref_dirs=ref_dirs, pop_size=len(ref_dirs), eliminate_duplicates=ExactDuplicateElimination())
+    return NSGA2(pop_size=POP_SIZE, survival=AmateurRankAndCrowding(task.collection.p_reverse),
+                 eliminate_duplicates=ExactDuplicateElimination())
 
 
 def run_collection(task: Task, seed: int, progress: "tqdm | None" = None) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +198,6 @@ def generate(task: Task, seed: int = 0, *, size: int = DATA_SIZE, quiet: bool = 
         size: how many points to draw from the collected ones (benchmark: 100,000).
         quiet: hide the progress bar (it goes to stderr).
     """
-    start = time.perf_counter()
     rng = np.random.default_rng(seed)
     per_run = task.collection.n_gen * (POP_SIZE if task.collection.algorithm == "nsga2" else _nsga3_pop(task))
     n_runs = -(-size // per_run)
@@ -201,7 +223,6 @@ def generate(task: Task, seed: int = 0, *, size: int = DATA_SIZE, quiet: bool = 
         "collected": int(len(U)),
         "drawn": int(len(pick)),
         "dropped_non_finite": int((~finite).sum()),
-        "seconds": round(time.perf_counter() - start, 2),
     }
     return Dataset(task.name, seed, X[~test], Y[~test], X[test], Y[test], info)
 
@@ -229,8 +250,9 @@ def cache_path(task_name: str, seed: int) -> Path:
 def save(dataset: Dataset, path: Path) -> None:
     """Write a dataset atomically (temporary file, then rename) with its digest."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"task": dataset.task, "seed": str(dataset.seed), "sha256": dataset.digest(),
-            "info": json.dumps(dataset.info, sort_keys=True)}
+    # one metadata entry, keys sorted: the same dataset always gives the same file bytes
+    meta = {"paretodiff": json.dumps({"task": dataset.task, "seed": dataset.seed, "sha256": dataset.digest(),
+                                      "info": dataset.info}, sort_keys=True)}
     arrays = {name: np.ascontiguousarray(getattr(dataset, name)) for name in _ARRAYS}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(fd)
@@ -250,10 +272,9 @@ def read(path: Path) -> Dataset:
     """
     try:
         with safe_open(str(path), framework="numpy") as f:
-            meta = f.metadata() or {}
+            meta = json.loads((f.metadata() or {})["paretodiff"])
         arrays = load_file(str(path))
-        dataset = Dataset(meta["task"], int(meta["seed"]), *(arrays[n] for n in _ARRAYS),
-                          info=json.loads(meta["info"]))
+        dataset = Dataset(meta["task"], int(meta["seed"]), *(arrays[n] for n in _ARRAYS), info=meta["info"])
     except (SafetensorError, OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
         raise ValueError(f"unreadable dataset file {path}: {exc}") from exc
     if dataset.digest() != meta["sha256"]:

@@ -7,11 +7,12 @@ by largest crowding distance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import moocore
-from pymoo.operators.survival.rank_and_crowding.metrics import get_crowding_function
-
-_CROWDING = get_crowding_function("cd")
+from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
+from pymoo.util.misc import find_duplicates
 
 
 def front_index(Y: np.ndarray) -> np.ndarray:
@@ -49,28 +50,46 @@ def crowding_distance(F: np.ndarray) -> np.ndarray:
     """NSGA-II crowding distance of the rows of one front, shape ``(n,)``.
 
     Per objective, the gap between the two neighbours divided by the front's range,
-    summed and divided by the number of objectives; boundary points get ``inf``; a
-    front of at most two points is all ``inf``; exact duplicates get 0.
+    summed and divided by the number of objectives; boundary points get ``inf``, and so
+    does every point of a front with at most two distinct points; the second and later
+    copies of a duplicated point get 0 (as in NSGA-II and Off-MOO-Bench).
     """
     F = np.asarray(F, dtype=float)
-    return np.asarray(_CROWDING.do(F), dtype=float)
+    distance = np.zeros(len(F))
+    if len(F) == 0:
+        return distance
+    unique = ~find_duplicates(F, epsilon=1e-32)
+    distance[unique] = calc_crowding_distance(F[unique]) if unique.sum() > 2 else np.inf
+    return distance
 
 
-def preference_order(Y: np.ndarray) -> np.ndarray:
-    """Total order of the rows, best first: by front, then by descending crowding distance.
+@dataclass(frozen=True)
+class Ranking:
+    """Preference facts of a set of designs, each an array ``(N,)``.
 
-    Ties (equal crowding distance within a front) keep row order, so the result is
-    deterministic.
-
-    Returns:
-        int array ``(N,)`` of row indices.
+    Attributes:
+        rank: position in the total order, 0 = best: by front, then by larger crowding
+            distance within the front (ties kept in row order, so it is deterministic).
+        front: non-dominated front index, 0 = best.
+        crowding: crowding distance within the front (``inf`` at its ends).
     """
+
+    rank: np.ndarray
+    front: np.ndarray
+    crowding: np.ndarray
+
+
+def rank_designs(Y: np.ndarray) -> Ranking:
+    """Rank the rows of ``Y (N, m)`` (minimized) by front, then by descending crowding distance."""
     Y = np.asarray(Y, dtype=float)
-    rank = front_index(Y)
-    cd = np.empty(len(Y))
+    front = front_index(Y)
+    crowding = np.empty(len(Y))
     for idx in fronts(Y):
-        cd[idx] = crowding_distance(Y[idx])
-    return np.lexsort((-cd, rank))
+        crowding[idx] = crowding_distance(Y[idx])
+    order = np.lexsort((-crowding, front))
+    rank = np.empty(len(Y), dtype=np.int64)
+    rank[order] = np.arange(len(Y))
+    return Ranking(rank, front, crowding)
 
 
 def select_best(Y: np.ndarray, n: int, *, benchmark_index_bug: bool = False) -> np.ndarray:

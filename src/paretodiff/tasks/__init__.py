@@ -44,7 +44,7 @@ def expand(spec: str) -> list[str]:
     """Task names from a comma-separated list that may use the groups ``synthetic``, ``re``, ``all``."""
     out: list[str] = []
     for part in (p.strip().lower() for p in spec.split(",") if p.strip()):
-        for name in GROUPS.get(part, (get(part).name,)):
+        for name in GROUPS[part] if part in GROUPS else (get(part).name,):
             if name not in out:
                 out.append(name)
     return out
