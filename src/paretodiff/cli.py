@@ -15,10 +15,20 @@ import numpy as np
 import typer
 
 from paretodiff import data, evaluation, tasks
-from paretodiff.tables import InputError, design_frame, design_matrix, read_csv, write_csv
+from paretodiff.tables import (
+    InputError,
+    bounds_table,
+    design_frame,
+    design_matrix,
+    read_csv,
+    split_names,
+    training_table,
+    write_csv,
+)
 
 app = typer.Typer(
-    help="Offline multi-objective optimization: benchmark tasks, datasets and evaluation.",
+    help="Offline multi-objective optimization: propose designs from measured data "
+    "(preference-guided diffusion), benchmark tasks, datasets and evaluation.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -129,6 +139,166 @@ def evaluate_command(
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
     typer.echo(_format_report(report))
+
+
+PresetOption = typer.Option("default", "--preset", help="Method preset: default (ours) or faithful (the authors').")
+SamplerOption = typer.Option(None, "--sampler", help="Override the preset's sampler: ddpm or ddim.")
+StepsOption = typer.Option(None, "--steps", min=1, help="Sampling steps for --sampler ddim.")
+
+
+def _config(preset: str, sampler: Optional[str], steps: Optional[int]):
+    from paretodiff.pgd import PGDConfig
+
+    overrides = {}
+    if sampler is not None:
+        overrides["sampler"] = sampler
+    if steps is not None:
+        overrides["sample_steps"] = steps
+    try:
+        return PGDConfig.preset(preset, **overrides).validate()
+    except ValueError as exc:
+        _fail(f"--preset/--sampler/--steps: {exc}")
+
+
+def _proposals_frame(model, proposals):
+    frame = design_frame(proposals.X)
+    frame.columns = model.meta["input_names"]
+    frame["utility"] = proposals.utility
+    frame["guidance_scale"] = proposals.scale
+    return frame
+
+
+@app.command("optimize")
+def optimize_command(
+    data_csv: Path = typer.Argument(..., metavar="DATA.csv", help="Measured designs: one row per design, a header row."),
+    minimize: Optional[str] = typer.Option(None, "--minimize", help="Objective columns to minimize, comma-separated."),
+    maximize: Optional[str] = typer.Option(None, "--maximize", help="Objective columns to maximize, comma-separated."),
+    inputs: Optional[str] = typer.Option(None, "--inputs", help="Design columns (default: every non-objective column)."),
+    bounds: Optional[Path] = typer.Option(None, "--bounds", help="CSV with columns column,lower,upper (default: the data's range)."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    seed: int = typer.Option(0, "--seed", help="Seed of training and sampling: the same seed gives the same designs."),
+    preset: str = PresetOption,
+    sampler: Optional[str] = SamplerOption,
+    steps: Optional[int] = StepsOption,
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model to this folder."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the data's front and the proposals (PNG)."),
+    drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Skip rows with empty or non-finite values (reported)."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Train preference-guided diffusion on DATA.csv and propose new designs."""
+    from paretodiff.pgd import ParetoDiff
+
+    try:
+        minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
+        input_cols = split_names("--inputs", inputs)
+        for path in (output, plot):
+            if path is not None and path.resolve() == data_csv.resolve():
+                raise InputError(f"{path}: the output path is the input file; choose another name")
+            if path is not None and not path.parent.resolve().is_dir():
+                raise InputError(f"{path}: folder {path.parent} does not exist")
+        X, Y, input_cols, objective_cols, senses, dropped = training_table(
+            data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid)
+        lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
+    except InputError as exc:
+        _fail(str(exc))
+    config = _config(preset, sampler, steps)
+    if dropped:
+        _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
+             + (" ..." if len(dropped) > 10 else "") + ")", quiet)
+    _log(f"training on {len(X)} designs: {len(input_cols)} inputs, objectives "
+         + ", ".join(f"{c} ({s})" for c, s in zip(objective_cols, senses)), quiet)
+    model = ParetoDiff(config, quiet=quiet).fit(
+        X, Y, senses=senses, bounds=(lower, upper), input_names=input_cols, objective_names=objective_cols, seed=seed)
+    proposals = model.propose(n, seed=seed)
+    write_csv(_proposals_frame(model, proposals), output, protect=(data_csv,))
+    _log(f"wrote {len(proposals.X)} proposed designs to {output}", quiet)
+    if save_model is not None:
+        model.save(save_model)
+        _log(f"saved the model to {save_model}", quiet)
+    if plot is not None:
+        from paretodiff.plots import front_plot
+
+        front_plot(plot, X, Y, proposals.X, senses=senses, input_names=input_cols, objective_names=objective_cols,
+                   lower=lower, upper=upper)
+        _log(f"drew {plot}", quiet)
+
+
+@app.command("propose")
+def propose_command(
+    model_dir: Path = typer.Argument(..., metavar="MODEL_DIR", help="A folder written by `optimize --save-model`."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    sampler: Optional[str] = SamplerOption,
+    steps: Optional[int] = StepsOption,
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Propose more designs from a saved model, without training again."""
+    import dataclasses
+
+    from paretodiff.pgd import ParetoDiff
+
+    try:
+        model = ParetoDiff.load(model_dir, quiet=quiet)
+    except ValueError as exc:
+        _fail(str(exc))
+    if sampler is not None or steps is not None:
+        changes = {k: v for k, v in (("sampler", sampler), ("sample_steps", steps)) if v is not None}
+        try:
+            model.config = dataclasses.replace(model.config, **changes).validate()
+        except ValueError as exc:
+            _fail(f"--sampler/--steps: {exc}")
+    try:
+        write_csv(_proposals_frame(model, model.propose(n, seed=seed)), output)
+    except InputError as exc:
+        _fail(str(exc))
+    _log(f"wrote proposed designs to {output}", quiet)
+
+
+@app.command("run")
+def run_command(
+    task: str = typer.Argument(tasks.DEFAULT_TASK, help="Benchmark task (default: zdt1)."),
+    method: str = typer.Option("pgd", "--method", help="pgd (default preset) or pgd-faithful."),
+    seed: int = typer.Option(0, "--seed", help="Method seed (training and sampling)."),
+    data_seed: int = typer.Option(0, "--data-seed", help="Dataset seed."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    sampler: Optional[str] = SamplerOption,
+    steps: Optional[int] = StepsOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    quiet: bool = QuietOption,
+) -> None:
+    """A benchmark task end to end: data, fit, propose, evaluate with the exact functions."""
+    import time
+
+    from paretodiff.pgd import ParetoDiff
+
+    the_task = _task(task)
+    presets = {"pgd": "default", "pgd-faithful": "faithful"}
+    if method not in presets:
+        _fail(f"--method must be one of {', '.join(presets)}, not {method!r}")
+    config = _config(presets[method], sampler, steps)
+    dataset = _load_dataset(the_task, data_seed, quiet)
+    model = ParetoDiff(config, quiet=quiet).fit(
+        dataset.x_train, dataset.y_train, bounds=(the_task.lower, the_task.upper), integer_columns=[], seed=seed)
+    start = time.perf_counter()
+    proposals = model.propose(n, seed=seed)
+    propose_seconds = time.perf_counter() - start
+    results = []
+    for scale in config.guidance_scales:
+        report = evaluation.evaluate(the_task, proposals.X[proposals.scale == scale], dataset)
+        results.append({"guidance_scale": scale, **report.to_dict()})
+    summary = {"task": the_task.name, "method": method, "seed": seed, "data_seed": data_seed,
+               "fit_seconds": round(model.fit_report.seconds, 2), "propose_seconds": round(propose_seconds, 2),
+               "results": results}
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    typer.echo(f"{method} on {the_task.name} (seed {seed}, data seed {data_seed}): "
+               f"fit {summary['fit_seconds']:.1f} s, propose {summary['propose_seconds']:.1f} s")
+    for result in results:
+        typer.echo(f"guidance scale {result['guidance_scale']:g}:")
+        typer.echo(_format_report(evaluation.Report(**{k: v for k, v in result.items() if k != "guidance_scale"})))
 
 
 def _format_report(report: evaluation.Report) -> str:

@@ -99,3 +99,102 @@ def write_csv(frame: pd.DataFrame, path: Path, *, protect: tuple[Path, ...] = ()
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+MIN_ROWS = 16
+
+
+def split_names(option: str, value: str | None) -> list[str]:
+    """Column names from a comma-separated option value (``--minimize a,b``)."""
+    names = [v.strip() for v in (value or "").split(",") if v.strip()]
+    if len(set(names)) != len(names):
+        raise InputError(f"{option}: a column is named twice")
+    return names
+
+
+def training_table(
+    path: Path,
+    minimize: list[str],
+    maximize: list[str],
+    inputs: list[str] | None,
+    drop_invalid: bool,
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
+    """Designs and objectives from a user's CSV, checked.
+
+    Returns:
+        ``X (N, D)``, ``Y (N, m)``, input names, objective names, senses (``"min"`` /
+        ``"max"`` per objective) and the CSV line numbers of the rows dropped (only with
+        ``drop_invalid``).
+
+    Raises:
+        InputError: unknown or missing columns, non-numeric cells, non-finite values (unless
+            ``drop_invalid``), fewer than 2 objectives or fewer than :data:`MIN_ROWS` valid rows.
+    """
+    frame = read_csv(path)
+    columns = [str(c) for c in frame.columns]
+    objectives = minimize + maximize
+    if len(objectives) < 2:
+        raise InputError("--minimize/--maximize: at least 2 objective columns are needed")
+    if set(minimize) & set(maximize):
+        raise InputError(f"--minimize/--maximize: column {sorted(set(minimize) & set(maximize))[0]!r} is in both")
+    inputs = [c for c in columns if c not in objectives] if not inputs else inputs
+    for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs)):
+        for name in names:
+            if name not in columns:
+                raise InputError(f"{option}: no column {name!r} in {path} (columns: {', '.join(columns)})")
+    if set(inputs) & set(objectives):
+        raise InputError(f"--inputs: column {sorted(set(inputs) & set(objectives))[0]!r} is also an objective")
+    if not inputs:
+        raise InputError(f"{path}: no input columns left besides the objectives")
+    values = numeric_values(frame, inputs + objectives, path)
+    bad = ~np.isfinite(values).all(axis=1)
+    dropped = [int(i) + 2 for i in np.flatnonzero(bad)]
+    if bad.any() and not drop_invalid:
+        shown = ", ".join(map(str, dropped[:5])) + (" ..." if len(dropped) > 5 else "")
+        raise InputError(f"{path}: non-finite values on {len(dropped)} line(s): {shown} (use --drop-invalid to skip them)")
+    values = values[~bad]
+    if len(values) < MIN_ROWS:
+        raise InputError(f"{path}: {len(values)} valid rows; at least {MIN_ROWS} are needed")
+    X, Y = values[:, : len(inputs)], values[:, len(inputs):]
+    return X, Y, inputs, objectives, ["min"] * len(minimize) + ["max"] * len(maximize), dropped
+
+
+def numeric_values(frame: pd.DataFrame, columns: list[str], path: Path) -> np.ndarray:
+    """Columns as floats; a text cell is an error naming its line and column.
+
+    Empty cells, ``nan`` and ``inf`` become non-finite values, for the caller to reject or drop.
+    """
+    out = np.empty((len(frame), len(columns)))
+    for j, name in enumerate(columns):
+        values = pd.to_numeric(frame[name], errors="coerce")
+        text = values.isna() & frame[name].notna() & ~frame[name].astype(str).str.strip().str.lower().isin(["nan", "inf", "-inf"])
+        if text.any():
+            row = int(np.flatnonzero(text.to_numpy())[0])
+            raise InputError(f"{path}: line {row + 2}, column {name!r}: not a number ({frame[name].iloc[row]!r})")
+        out[:, j] = values.to_numpy(dtype=float)
+    return out
+
+
+def bounds_table(path: Path, inputs: list[str], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds from a CSV with columns ``column,lower,upper``; unlisted inputs get the data's range.
+
+    Raises:
+        InputError: unknown columns, non-numeric or reversed bounds, data outside the bounds.
+    """
+    frame = read_csv(path)
+    for name in ("column", "lower", "upper"):
+        if name not in frame.columns:
+            raise InputError(f"{path}: the bounds file needs the columns column,lower,upper")
+    lower, upper = X.min(axis=0), X.max(axis=0)
+    limits = numeric_columns(frame, ["lower", "upper"], path)
+    for i, (name, (lo, hi)) in enumerate(zip(frame["column"].astype(str), limits)):
+        if name not in inputs:
+            raise InputError(f"{path}: line {i + 2}: {name!r} is not an input column ({', '.join(inputs)})")
+        if not lo < hi:
+            raise InputError(f"{path}: line {i + 2}: lower bound {lo} is not below upper bound {hi}")
+        j = inputs.index(name)
+        if X[:, j].min() < lo or X[:, j].max() > hi:
+            raise InputError(f"{path}: line {i + 2}: the data's {name!r} range [{X[:, j].min()}, {X[:, j].max()}] "
+                             f"is outside [{lo}, {hi}]")
+        lower[j], upper[j] = lo, hi
+    return lower, upper

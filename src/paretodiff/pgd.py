@@ -1,0 +1,388 @@
+"""Preference-guided diffusion (arXiv 2503.17299) as one estimator: config, fit, propose, save.
+
+>>> model = ParetoDiff(PGDConfig.preset("default")).fit(X, Y, senses=["min", "max"])
+>>> proposals = model.propose(n=256, seed=0)          # proposals.X in the user's units
+>>> model.save("model/"); again = ParetoDiff.load("model/")
+
+Pipeline: designs are scaled to ``[-1, 1]`` within the bounds (by default the data's
+range); an unconditional DDPM learns them (:mod:`paretodiff.diffusion`); a time-aware
+utility learns the diversity-aware preference on noisy pairs (:mod:`paretodiff.guidance`);
+sampling adds ``s · beta_t · ∇ log p(x ≻ x_ref | t)`` at every reverse step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm.auto import tqdm
+
+from paretodiff import diffusion, guidance, models
+from paretodiff.metrics import Normalizer
+from paretodiff.pareto import rank_designs
+
+FORMAT_VERSION = 1
+N_REFERENCE = 256  # the initial x_ref is the training design ranked N_REFERENCE-th
+
+
+@dataclass
+class PGDConfig:
+    """Every hyper-parameter of preference-guided diffusion. Use :meth:`preset` to start.
+
+    Diffusion: ``n_steps`` T with a linear ``beta_start..beta_end`` schedule; ``arch`` is
+    ``"faithful"`` (the authors' networks) or ``"default"`` (ours, ``width`` × ``depth``
+    residual blocks with a ``time_width`` Fourier embedding).  Training: AdamW for
+    ``diffusion_steps`` steps with EMA weights; ``diffusion_data`` is ``"all"`` or
+    ``"head"`` (the first ``1 - pref_val_fraction`` of rows, as the authors did).
+
+    Preference: ``label_mode`` ``crowding`` | ``subcrowding`` | ``dominance``; Adam at
+    ``pref_lr`` for at most ``pref_max_steps``, validating every ``pref_val_every`` steps
+    on a ``pref_val_fraction`` hold-out (shuffled if ``shuffle_split``), stopping after
+    ``pref_patience`` checks without improvement, best weights restored.
+
+    Sampling: ``sampler`` ``ddpm`` (``n_steps`` ancestral steps) or ``ddim``
+    (``sample_steps`` deterministic steps); one batch holds ``n`` chains per value of
+    ``guidance_scales``; ``clamp_every`` clamps to the box every k steps (0: at the end).
+    """
+
+    preset: str = "default"
+    n_steps: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    arch: str = "default"
+    width: int = 256
+    depth: int = 3
+    time_width: int = 128
+    diffusion_lr: float = 1e-3
+    diffusion_weight_decay: float = 0.01
+    diffusion_batch: int = 256
+    diffusion_steps: int = 5000
+    grad_clip: float = 1.0
+    ema_decay: float = 0.995
+    ema_warmup: int = 200
+    diffusion_data: str = "all"
+    label_mode: str = "crowding"
+    subsample_ratio: float = 0.3
+    pref_lr: float = 1e-3
+    pref_batch: int = 256
+    pref_max_steps: int = 5000
+    pref_val_fraction: float = 0.1
+    pref_val_every: int = 250
+    pref_val_batches: int = 4
+    pref_patience: int = 6
+    shuffle_split: bool = True
+    sampler: str = "ddpm"
+    sample_steps: int = 1000
+    guidance_scales: tuple[float, ...] = (10.0,)
+    clamp_every: int = 1
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "PGDConfig":
+        """``"default"`` (ours) or ``"faithful"`` (the authors' design choices), then overrides."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+        return dataclasses.replace(cls(), preset=name, **{**PRESETS[name], **overrides})
+
+    def validate(self) -> "PGDConfig":
+        """Check choices; raise ``ValueError`` naming the field otherwise."""
+        checks = {
+            "arch": self.arch in ("faithful", "default"),
+            "label_mode": self.label_mode in guidance.LABEL_MODES,
+            "sampler": self.sampler in ("ddpm", "ddim"),
+            "diffusion_data": self.diffusion_data in ("all", "head"),
+            "guidance_scales": len(self.guidance_scales) >= 1,
+            "n_steps": self.n_steps >= 2,
+            "sample_steps": self.sampler != "ddim" or 1 <= self.sample_steps < self.n_steps,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"invalid config value {name}={getattr(self, name)!r}")
+        self.guidance_scales = tuple(float(s) for s in self.guidance_scales)
+        return self
+
+
+PRESETS: dict[str, dict] = {
+    "default": {},
+    "faithful": {
+        "arch": "faithful", "width": 512, "diffusion_lr": 5e-4, "ema_decay": 0.99, "ema_warmup": 2000,
+        "diffusion_data": "head", "pref_lr": 1e-5, "shuffle_split": False,
+        "guidance_scales": (10.0, 20.0), "clamp_every": 100, "sampler": "ddpm",
+    },
+}
+
+
+@dataclass
+class Proposals:
+    """Proposed designs.
+
+    Attributes:
+        X: designs ``(n · k, D)`` in the user's units (integer columns rounded), for ``k``
+           guidance scales, grouped by scale.
+        utility: the preference model's utility ``f(x, t=1)`` of each design (higher is
+           better), ``(n · k,)``.
+        scale: the guidance scale that produced each design, ``(n · k,)``.
+    """
+
+    X: np.ndarray
+    utility: np.ndarray
+    scale: np.ndarray
+
+
+@dataclass
+class FitReport:
+    """Timings and training facts of :meth:`ParetoDiff.fit`."""
+
+    seconds: float = 0.0
+    diffusion_seconds: float = 0.0
+    preference_seconds: float = 0.0
+    diffusion_final_loss: float = float("nan")
+    preference_best_val_loss: float = float("nan")
+    preference_steps: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _nn_pair(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
+    tie = config.label_mode == "dominance"
+    if config.arch == "faithful":
+        return models.AuthorsDenoiser(dim, config.width), models.AuthorsUtility(dim, config.width, tie)
+    denoiser = models.Denoiser(dim, config.width, config.depth, config.time_width, config.n_steps)
+    utility = models.Utility(dim, config.width, config.depth, config.time_width, config.n_steps, tie)
+    return denoiser, utility
+
+
+class ParetoDiff:
+    """Preference-guided diffusion for offline multi-objective optimization."""
+
+    def __init__(self, config: PGDConfig | None = None, *, quiet: bool = True) -> None:
+        self.config = (config or PGDConfig()).validate()
+        self.quiet = quiet
+        self.denoiser: nn.Module | None = None
+        self.utility: nn.Module | None = None
+        self.fit_report = FitReport()
+        self.meta: dict = {}
+
+    # -- scaling ---------------------------------------------------------------------
+
+    def _to_unit(self, X: np.ndarray) -> torch.Tensor:
+        lo, hi = np.asarray(self.meta["lower"]), np.asarray(self.meta["upper"])
+        return torch.as_tensor(2.0 * (X - lo) / (hi - lo) - 1.0, dtype=torch.float32)
+
+    def _from_unit(self, U: torch.Tensor) -> np.ndarray:
+        lo, hi = np.asarray(self.meta["lower"]), np.asarray(self.meta["upper"])
+        X = lo + (U.double().numpy() + 1.0) / 2.0 * (hi - lo)
+        for j in self.meta["integer_columns"]:
+            X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lo[j]), np.floor(hi[j]))
+        return X
+
+    # -- fit ---------------------------------------------------------------------------
+
+    def fit(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        senses: Sequence[str] | None = None,
+        bounds: tuple[Sequence[float], Sequence[float]] | None = None,
+        integer_columns: Sequence[int] | None = None,
+        input_names: Sequence[str] | None = None,
+        objective_names: Sequence[str] | None = None,
+        seed: int = 0,
+    ) -> "ParetoDiff":
+        """Learn the designs' distribution and the preference between them.
+
+        Args:
+            X: designs ``(N, D)`` in the user's units.
+            Y: measured objectives ``(N, m)``, ``m >= 2``.
+            senses: ``"min"`` or ``"max"`` per objective (default: all ``"min"``).
+            bounds: ``(lower, upper)`` arrays of length D; default the data's range.
+            integer_columns: columns rounded to whole numbers on output; default: the
+                columns whose values are all whole numbers.
+            input_names, objective_names: column names kept with the model (default
+                ``x0..``, ``f0..``).
+            seed: seeds the split, the weights, the batches and the noise.
+        """
+        X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+        if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
+            raise ValueError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
+        if Y.shape[1] < 2:
+            raise ValueError("at least 2 objectives are needed")
+        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+            raise ValueError("X and Y must be finite")
+        senses = list(senses or ["min"] * Y.shape[1])
+        if len(senses) != Y.shape[1] or any(s not in ("min", "max") for s in senses):
+            raise ValueError(f"senses must be 'min' or 'max' for each of the {Y.shape[1]} objectives")
+        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else map(np.asarray, bounds)
+        lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+        if lower.shape != (X.shape[1],) or upper.shape != (X.shape[1],):
+            raise ValueError(f"bounds must give {X.shape[1]} lower and upper values")
+        upper = np.where(upper > lower, upper, lower + 1.0)  # a constant column keeps a unit box
+        if integer_columns is None:
+            integer_columns = [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
+        Y_min = np.where(np.array(senses) == "max", -Y, Y)
+        normalizer = Normalizer.fit(Y_min)
+        self.meta = {
+            "lower": lower.tolist(), "upper": upper.tolist(), "senses": senses,
+            "integer_columns": [int(j) for j in integer_columns], "n_var": int(X.shape[1]), "n_obj": int(Y.shape[1]),
+            "y_min": normalizer.y_min.tolist(), "y_max": normalizer.y_max.tolist(), "seed": int(seed),
+            "input_names": list(input_names or (f"x{j}" for j in range(X.shape[1]))),
+            "objective_names": list(objective_names or (f"f{j}" for j in range(Y.shape[1]))),
+        }
+        Yn = normalizer(Y_min)
+        start = time.perf_counter()
+        with _seeded(seed):
+            generator = torch.Generator().manual_seed(seed)
+            U = self._to_unit(X).clamp(-1.0, 1.0)
+            self.denoiser, self.utility = _nn_pair(self.config, X.shape[1])
+            t0 = time.perf_counter()
+            final_loss = self._train_denoiser(U, generator)
+            t1 = time.perf_counter()
+            pref = self._train_preference(U, Yn, generator)
+            t2 = time.perf_counter()
+        ranking = rank_designs(Yn)
+        ref_row = int(np.flatnonzero(ranking.rank == min(N_REFERENCE, len(Yn)) - 1)[0])
+        self.meta["x_ref"] = U[ref_row].tolist()
+        self.fit_report = FitReport(
+            seconds=time.perf_counter() - start, diffusion_seconds=t1 - t0, preference_seconds=t2 - t1,
+            diffusion_final_loss=final_loss, preference_best_val_loss=pref.best_val_loss, preference_steps=pref.steps,
+        )
+        return self
+
+    def _train_denoiser(self, U: torch.Tensor, generator: torch.Generator) -> float:
+        c = self.config
+        data = U if c.diffusion_data == "all" else U[: max(1, int((1 - c.pref_val_fraction) * len(U)))]
+        schedule = self.schedule
+        model = self.denoiser.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=c.diffusion_lr, weight_decay=c.diffusion_weight_decay)
+        ema = diffusion.EMA(model, c.ema_decay, c.ema_warmup)
+        batches = diffusion.batches(len(data), min(c.diffusion_batch, len(data)), generator)
+        losses: list[float] = []
+        for _ in tqdm(range(c.diffusion_steps), desc="train diffusion", unit="step", disable=self.quiet, leave=False):
+            loss = diffusion.denoising_loss(model, schedule, data[next(batches)], generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
+            optimizer.step()
+            ema.update(model)
+            losses.append(loss.item())
+        self.denoiser = ema.model
+        return float(np.mean(losses[-100:])) if losses else float("nan")
+
+    def _train_preference(self, U: torch.Tensor, Yn: np.ndarray, generator: torch.Generator):
+        c = self.config
+        with tqdm(total=c.pref_max_steps, desc="train preference", unit="step", disable=self.quiet, leave=False) as bar:
+            result = guidance.train_preference(
+                self.utility.train(), self.schedule, U, Yn, mode=c.label_mode, subsample_ratio=c.subsample_ratio,
+                lr=c.pref_lr, batch_size=c.pref_batch, max_steps=c.pref_max_steps, val_fraction=c.pref_val_fraction,
+                val_every=c.pref_val_every, val_batches=c.pref_val_batches, patience=c.pref_patience,
+                shuffle_split=c.shuffle_split, generator=generator, progress=bar.update,
+            )
+        self.utility = result.model.requires_grad_(False)
+        return result
+
+    @property
+    def schedule(self) -> diffusion.NoiseSchedule:
+        c = self.config
+        return diffusion.NoiseSchedule.linear(c.n_steps, c.beta_start, c.beta_end)
+
+    # -- propose -------------------------------------------------------------------------
+
+    def propose(self, n: int = 256, seed: int = 0, scales: Sequence[float] | None = None) -> Proposals:
+        """Sample ``n`` designs for each guidance scale, all chains in one batch.
+
+        Args:
+            n: designs per guidance scale.
+            seed: the same seed gives the same designs.
+            scales: guidance scales (default: the config's ``guidance_scales``); 0 = unguided.
+        """
+        if self.denoiser is None or self.utility is None:
+            raise RuntimeError("fit or load the model before proposing designs")
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        c = self.config
+        scales = tuple(float(s) for s in (scales if scales is not None else c.guidance_scales))
+        scale = torch.tensor(scales, dtype=torch.float32).repeat_interleave(n)
+        generator = torch.Generator().manual_seed(seed)
+        x = torch.randn((len(scale), self.meta["n_var"]), generator=generator)
+        x_ref = torch.tensor(self.meta["x_ref"], dtype=torch.float32).expand_as(x)
+        guide = guidance.make_guide(self.utility, x_ref, c.label_mode) if any(scales) else None
+        steps = c.n_steps - 1 if c.sampler == "ddpm" else len(diffusion.ddim_timesteps(c.n_steps, c.sample_steps))
+        with tqdm(total=steps, desc="sample", unit="step", disable=self.quiet, leave=False) as bar:
+            if c.sampler == "ddpm":
+                U = diffusion.ddpm_sample(self.denoiser, self.schedule, x, generator, guide, scale, c.clamp_every, bar.update)
+            else:
+                U = diffusion.ddim_sample(self.denoiser, self.schedule, x, c.sample_steps, guide, scale, bar.update)
+        with torch.inference_mode():
+            utility = self.utility(U, torch.ones(len(U), dtype=torch.long)).double().numpy()
+        return Proposals(self._from_unit(U), utility, scale.double().numpy())
+
+    # -- save / load ---------------------------------------------------------------------
+
+    def save(self, directory: str | os.PathLike) -> None:
+        """Write ``config.json`` and ``weights.safetensors`` to ``directory`` (atomically)."""
+        if self.denoiser is None:
+            raise RuntimeError("nothing to save: fit the model first")
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+        try:
+            tensors = {f"denoiser.{k}": v.contiguous() for k, v in self.denoiser.state_dict().items()}
+            tensors |= {f"utility.{k}": v.contiguous() for k, v in self.utility.state_dict().items()}
+            save_file(tensors, tmp / "weights.safetensors")
+            doc = {"format": "paretodiff-pgd", "format_version": FORMAT_VERSION,
+                   "config": dataclasses.asdict(self.config), "meta": self.meta}
+            (tmp / "config.json").write_text(json.dumps(doc, indent=2))
+            if directory.exists():
+                shutil.rmtree(directory)
+            os.replace(tmp, directory)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, *, quiet: bool = True) -> "ParetoDiff":
+        """Read a model saved by :meth:`save`; refuse unknown formats, versions or fields."""
+        directory = Path(directory)
+        try:
+            doc = json.loads((directory / "config.json").read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{directory}: not a paretodiff model ({exc})") from None
+        if doc.get("format") != "paretodiff-pgd" or doc.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{directory}: unsupported model format {doc.get('format')!r} "
+                             f"version {doc.get('format_version')!r} (this paretodiff reads version {FORMAT_VERSION})")
+        known = {f.name for f in dataclasses.fields(PGDConfig)}
+        unknown = set(doc["config"]) - known
+        if unknown:
+            raise ValueError(f"{directory}: unknown config fields {sorted(unknown)}")
+        config = PGDConfig(**{**doc["config"], "guidance_scales": tuple(doc["config"]["guidance_scales"])})
+        model = cls(config, quiet=quiet)
+        model.meta = doc["meta"]
+        model.denoiser, model.utility = _nn_pair(config, model.meta["n_var"])
+        try:
+            tensors = load_file(str(directory / "weights.safetensors"))
+            for prefix, net in (("denoiser.", model.denoiser), ("utility.", model.utility)):
+                net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
+        except Exception as exc:  # safetensors and torch raise several types for bad files
+            raise ValueError(f"{directory}: unreadable weights ({str(exc).splitlines()[0]})") from None
+        model.denoiser.eval().requires_grad_(False)
+        model.utility.eval().requires_grad_(False)
+        return model
+
+
+@contextlib.contextmanager
+def _seeded(seed: int):
+    """Seed torch's global generator (weight initialization) without disturbing the caller's."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
