@@ -82,9 +82,11 @@ def pair_labels(ranking: Ranking, Y: np.ndarray | None, first: torch.Tensor, sec
 
 def pair_logits(model: nn.Module, x1: torch.Tensor, x2: torch.Tensor, t: torch.Tensor, mode: str) -> torch.Tensor:
     """``f(x1) - f(x2)`` ``(B,)``, or the three-class logits ``(B, 3)`` for ``dominance``."""
+    both_t = torch.cat([t, t])
     if mode != "dominance":
-        return model(x1, t) - model(x2, t)
-    h1, h2 = model.features(x1, t), model.features(x2, t)
+        f1, f2 = model(torch.cat([x1, x2]), both_t).chunk(2)
+        return f1 - f2
+    h1, h2 = model.features(torch.cat([x1, x2]), both_t).chunk(2)
     f1, f2 = model.head(h1).squeeze(-1), model.head(h2).squeeze(-1)
     tie = (model.tie(h1) + model.tie(h2)).squeeze(-1)
     return torch.stack([f1, f2, tie], dim=1)

@@ -68,7 +68,7 @@ class PGDConfig:
     diffusion_lr: float = 1e-3
     diffusion_weight_decay: float = 0.01
     diffusion_batch: int = 256
-    diffusion_steps: int = 5000
+    diffusion_steps: int = 3000
     grad_clip: float = 1.0
     ema_decay: float = 0.995
     ema_warmup: int = 200
@@ -77,11 +77,11 @@ class PGDConfig:
     subsample_ratio: float = 0.3
     pref_lr: float = 1e-3
     pref_batch: int = 256
-    pref_max_steps: int = 5000
+    pref_max_steps: int = 3000
     pref_val_fraction: float = 0.1
     pref_val_every: int = 250
     pref_val_batches: int = 4
-    pref_patience: int = 6
+    pref_patience: int = 4
     shuffle_split: bool = True
     sampler: str = "ddpm"
     sample_steps: int = 1000

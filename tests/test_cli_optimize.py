@@ -1,0 +1,145 @@
+"""The practitioner's commands: optimize, propose, run (with tiny training budgets)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from paretodiff import data, pgd
+from paretodiff.cli import app
+
+runner = CliRunner()
+TINY = dict(n_steps=40, width=16, depth=1, time_width=8, diffusion_steps=20, pref_max_steps=20,
+            pref_val_every=10, pref_batch=32, diffusion_batch=32)
+
+
+@pytest.fixture(autouse=True)
+def tiny_budgets(monkeypatch, tmp_path):
+    monkeypatch.setitem(pgd.PRESETS, "default", dict(TINY))
+    monkeypatch.setitem(pgd.PRESETS, "faithful", {**pgd.PRESETS["faithful"], **TINY, "width": 16})
+    monkeypatch.setenv("PARETODIFF_CACHE", str(tmp_path / "cache"))
+    real_generate = data.generate
+    monkeypatch.setattr(data, "generate", lambda task, seed=0, **kw: real_generate(task, seed, size=1_000))
+
+
+@pytest.fixture
+def designs(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame({"width": rng.uniform(1, 2, n), "height": rng.uniform(0, 5, n),
+                          "layers": rng.integers(1, 5, n)})
+    frame["cost"] = frame.width + frame.height
+    frame["strength"] = frame.width * frame.height + frame.layers
+    path = tmp_path / "designs.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_error(result, *fragments, written=()):
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    for path in written:
+        assert not path.exists()
+
+
+def test_optimize_writes_proposals_model_and_plot(designs, tmp_path):
+    out, model, plot = tmp_path / "p.csv", tmp_path / "model", tmp_path / "front.png"
+    result = run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-n", 7, "-o", out,
+                 "--save-model", model, "--plot", plot, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # --quiet
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["width", "height", "layers", "utility", "guidance_scale"]
+    assert len(frame) == 7 and frame["layers"].eq(frame["layers"].round()).all()
+    assert (model / "config.json").exists() and plot.stat().st_size > 10_000
+    again = tmp_path / "again.csv"
+    assert run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-n", 7, "-o", again,
+               "--quiet").exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), frame)  # same seed, same designs
+
+    more = tmp_path / "more.csv"
+    result = run("propose", model, "-n", 5, "--seed", 1, "-o", more, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(more).columns)[:3] == ["width", "height", "layers"] and len(pd.read_csv(more)) == 5
+
+
+def test_optimize_with_bounds_and_inputs(designs, tmp_path):
+    bounds = tmp_path / "bounds.csv"
+    bounds.write_text("column,lower,upper\nwidth,0,3\n")
+    out = tmp_path / "p.csv"
+    result = run("optimize", designs, "--minimize", "cost,strength", "--inputs", "width,height",
+                 "--bounds", bounds, "-n", 4, "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out).columns)[:2] == ["width", "height"]
+
+
+def test_optimize_errors(designs, tmp_path):
+    out = tmp_path / "p.csv"
+    base = ["optimize", designs, "-o", out]
+    assert_error(run(*base, "--minimize", "cost,price", "--maximize", "strength"), "no column 'price'", written=[out])
+    assert_error(run(*base, "--minimize", "cost"), "at least 2 objective", written=[out])
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", designs),
+                 "is the input file")
+    assert_error(run(*base, "--minimize", "cost", "--maximize", "strength", "--inputs", "width,depth"),
+                 "--inputs", "'depth'", written=[out])
+    assert_error(run(*base, "--minimize", "cost", "--maximize", "strength", "--preset", "turbo"), "unknown preset")
+
+    frame = pd.read_csv(designs)
+    frame["height"] = frame["height"].astype(object)
+    frame.loc[3, "height"] = "tall"
+    bad = tmp_path / "bad.csv"
+    frame.to_csv(bad, index=False)
+    assert_error(run("optimize", bad, "--minimize", "cost", "--maximize", "strength", "-o", out),
+                 "line 5", "'height'", "tall", written=[out])
+
+    frame = pd.read_csv(designs)
+    frame.loc[[2, 7], "cost"] = np.nan
+    frame.loc[9, "strength"] = np.inf
+    holes = tmp_path / "holes.csv"
+    frame.to_csv(holes, index=False)
+    assert_error(run("optimize", holes, "--minimize", "cost", "--maximize", "strength", "-o", out),
+                 "non-finite values on 3 line(s): 4, 9, 11", "--drop-invalid", written=[out])
+    result = run("optimize", holes, "--minimize", "cost", "--maximize", "strength", "-o", out, "--drop-invalid", "-n", 2)
+    assert result.exit_code == 0 and "skipped 3 row(s)" in result.stderr
+
+    short = tmp_path / "short.csv"
+    pd.read_csv(designs).head(15).to_csv(short, index=False)
+    assert_error(run("optimize", short, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "s.csv"),
+                 "15 valid rows; at least 16")
+
+
+def test_bounds_file_errors(designs, tmp_path):
+    out = tmp_path / "p.csv"
+    bounds = tmp_path / "b.csv"
+    for text, fragment in (("column,lower,upper\ndepth,0,1\n", "'depth' is not an input"),
+                           ("column,lower,upper\nwidth,3,1\n", "not below"),
+                           ("column,lower,upper\nwidth,1.5,3\n", "outside"),
+                           ("name,lo,hi\nwidth,0,3\n", "column,lower,upper")):
+        bounds.write_text(text)
+        assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "--bounds", bounds,
+                         "-o", out), fragment, written=[out])
+
+
+def test_propose_refuses_a_folder_that_is_not_a_model(tmp_path):
+    assert_error(run("propose", tmp_path, "-o", tmp_path / "p.csv"), "not a paretodiff model")
+
+
+def test_run_a_benchmark_task_end_to_end():
+    result = run("run", "re21", "--json", "--quiet", "-n", 16)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["method"] == "pgd" and len(summary["results"]) == 1
+    assert summary["results"][0]["n_designs"] == 16 and summary["results"][0]["d_best_hv"] > 0
+    result = run("run", "re21", "--method", "pgd-faithful", "--quiet", "-n", 8)
+    assert result.exit_code == 0, result.output
+    assert "guidance scale 10" in result.stdout and "guidance scale 20" in result.stdout
+    assert_error(run("run", "re21", "--method", "nsga2"), "--method")
