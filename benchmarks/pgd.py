@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--tasks", default=TASKS)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--variants", default="default,faithful")
+    parser.add_argument("--labels", default="", help="short names of the variants for the tables (comma-separated)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timing-seeds", default="0,1,2", help="seeds of the 2-thread ZDT1 timing runs")
     parser.add_argument("--cells", type=Path, default=ROOT / "benchmarks" / "out" / "pgd")
@@ -133,10 +134,11 @@ def main() -> None:
 
 def write_report(args, task_list, presets, seeds, jobs, timing) -> None:
     cells = {(j[0], j[1], j[2]): json.loads(j[-1].read_text()) for j in jobs}
+    labels = dict(zip(presets, args.labels.split(","))) if args.labels else {p: p for p in presets}
     columns = []  # (label, preset, scale)
     for preset in presets:
         scales = sorted({s for (t, p, _), c in cells.items() if p == preset for s in c["scales"]}, key=float)
-        columns += [(f"{preset}" + (f" s={s}" if len(scales) > 1 else ""), preset, s) for s in scales]
+        columns += [(f"{labels[preset]}" + (f" s={s}" if len(scales) > 1 else ""), preset, s) for s in scales]
     lines = [
         "# Preference-guided diffusion on the regenerated benchmark",
         "",
@@ -149,6 +151,9 @@ def write_report(args, task_list, presets, seeds, jobs, timing) -> None:
         f"Cells ran {args.workers} at a time, one torch thread each.",
         "",
     ]
+    if args.labels:
+        lines += ["Variants (a preset, then config overrides):", ""]
+        lines += [f"- **{labels[p]}**: `{p}`" for p in presets] + [""]
     for pct in ("100th", "75th", "50th"):
         lines += [f"## Hypervolume, {pct} percentile", "",
                   "| task | D(best) | " + " | ".join(c[0] for c in columns) + " |",
@@ -165,7 +170,7 @@ def write_report(args, task_list, presets, seeds, jobs, timing) -> None:
     lines += ["Tasks where the mean 100th-percentile hypervolume is above D(best): "
               + "; ".join(f"{k}: {v} of {len(task_list)}" for k, v in wins.items()) + ".", ""]
     lines += ["## Time (seconds, median over method seeds, one torch thread per cell)", "",
-              "| task | " + " | ".join(f"{p} fit | {p} propose" for p in presets) + " |",
+              "| task | " + " | ".join(f"{labels[p]} fit | {labels[p]} propose" for p in presets) + " |",
               "|---|" + "---|---|" * len(presets)]
     for t in task_list:
         row = [t]

@@ -6,7 +6,7 @@ import torch
 
 from paretodiff.pgd import FORMAT_VERSION, ParetoDiff, PGDConfig
 
-TINY = dict(n_steps=50, width=32, depth=1, time_width=16, diffusion_steps=40, pref_max_steps=40,
+TINY = dict(n_steps=50, width=32, authors_width=32, depth=1, time_width=16, diffusion_steps=40, pref_max_steps=40,
             pref_val_every=20, pref_batch=64, diffusion_batch=64)
 
 
@@ -95,7 +95,7 @@ def test_bad_fit_input():
 
 def test_presets_and_config_validation():
     faithful = PGDConfig.preset("faithful")
-    assert faithful.arch == "faithful" and faithful.guidance_scales == (10.0, 20.0) and faithful.clamp_every == 100
+    assert faithful.denoiser_arch == faithful.utility_arch == "faithful" and faithful.guidance_scales == (10.0, 20.0) and faithful.clamp_every == 100
     assert faithful.pref_lr == 1e-5 and faithful.n_steps == 1000 and not faithful.shuffle_split
     with pytest.raises(ValueError, match="unknown preset"):
         PGDConfig.preset("fast")
@@ -107,7 +107,7 @@ def test_presets_and_config_validation():
 @pytest.mark.parametrize("label_mode", ["crowding", "subcrowding", "dominance"])
 def test_every_preset_and_labelling_runs(preset, label_mode):
     X, Y = toy_data(200)
-    cfg = PGDConfig.preset(preset, **{**TINY, "width": 16}, label_mode=label_mode)
+    cfg = PGDConfig.preset(preset, **{**TINY, "width": 16, "authors_width": 16}, label_mode=label_mode)
     p = ParetoDiff(cfg).fit(X, Y, seed=0).propose(3, seed=0)
     assert np.isfinite(p.X).all() and np.isfinite(p.utility).all()
 

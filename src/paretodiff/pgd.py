@@ -41,9 +41,10 @@ N_REFERENCE = 256  # the initial x_ref is the training design ranked N_REFERENCE
 class PGDConfig:
     """Every hyper-parameter of preference-guided diffusion. Use :meth:`preset` to start.
 
-    Diffusion: ``n_steps`` T with a linear ``beta_start..beta_end`` schedule; ``arch`` is
-    ``"faithful"`` (the authors' networks) or ``"default"`` (ours, ``width`` × ``depth``
-    residual blocks with a ``time_width`` Fourier embedding).  Training: AdamW for
+    Diffusion: ``n_steps`` T with a linear ``beta_start..beta_end`` schedule.  Networks:
+    ``denoiser_arch`` and ``utility_arch`` are each ``"faithful"`` (the authors', hidden
+    width ``authors_width``) or ``"default"`` (ours: ``width`` × ``depth`` residual blocks
+    with a ``time_width`` Fourier time embedding).  Training: AdamW for
     ``diffusion_steps`` steps with EMA weights; ``diffusion_data`` is ``"all"`` or
     ``"head"`` (the first ``1 - pref_val_fraction`` of rows, as the authors did).
 
@@ -61,17 +62,19 @@ class PGDConfig:
     n_steps: int = 1000
     beta_start: float = 1e-4
     beta_end: float = 0.02
-    arch: str = "default"
+    denoiser_arch: str = "faithful"
+    utility_arch: str = "default"
+    authors_width: int = 512
     width: int = 256
     depth: int = 3
     time_width: int = 128
-    diffusion_lr: float = 1e-3
+    diffusion_lr: float = 5e-4
     diffusion_weight_decay: float = 0.01
     diffusion_batch: int = 256
     diffusion_steps: int = 3000
     grad_clip: float = 1.0
-    ema_decay: float = 0.995
-    ema_warmup: int = 200
+    ema_decay: float = 0.99
+    ema_warmup: int = 2000
     diffusion_data: str = "all"
     label_mode: str = "crowding"
     subsample_ratio: float = 0.3
@@ -86,7 +89,7 @@ class PGDConfig:
     sampler: str = "ddpm"
     sample_steps: int = 1000
     guidance_scales: tuple[float, ...] = (10.0,)
-    clamp_every: int = 1
+    clamp_every: int = 100
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "PGDConfig":
@@ -98,7 +101,8 @@ class PGDConfig:
     def validate(self) -> "PGDConfig":
         """Check choices; raise ``ValueError`` naming the field otherwise."""
         checks = {
-            "arch": self.arch in ("faithful", "default"),
+            "denoiser_arch": self.denoiser_arch in ("faithful", "default"),
+            "utility_arch": self.utility_arch in ("faithful", "default"),
             "label_mode": self.label_mode in guidance.LABEL_MODES,
             "sampler": self.sampler in ("ddpm", "ddim"),
             "diffusion_data": self.diffusion_data in ("all", "head"),
@@ -116,9 +120,8 @@ class PGDConfig:
 PRESETS: dict[str, dict] = {
     "default": {},
     "faithful": {
-        "arch": "faithful", "width": 512, "diffusion_lr": 5e-4, "ema_decay": 0.99, "ema_warmup": 2000,
-        "diffusion_data": "head", "pref_lr": 1e-5, "shuffle_split": False,
-        "guidance_scales": (10.0, 20.0), "clamp_every": 100, "sampler": "ddpm",
+        "utility_arch": "faithful", "diffusion_data": "head", "pref_lr": 1e-5, "shuffle_split": False,
+        "guidance_scales": (10.0, 20.0),
     },
 }
 
@@ -155,10 +158,14 @@ class FitReport:
 
 def _nn_pair(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
     tie = config.label_mode == "dominance"
-    if config.arch == "faithful":
-        return models.AuthorsDenoiser(dim, config.width), models.AuthorsUtility(dim, config.width, tie)
-    denoiser = models.Denoiser(dim, config.width, config.depth, config.time_width, config.n_steps)
-    utility = models.Utility(dim, config.width, config.depth, config.time_width, config.n_steps, tie)
+    if config.denoiser_arch == "faithful":
+        denoiser = models.AuthorsDenoiser(dim, config.authors_width)
+    else:
+        denoiser = models.Denoiser(dim, config.width, config.depth, config.time_width, config.n_steps)
+    if config.utility_arch == "faithful":
+        utility = models.AuthorsUtility(dim, config.authors_width, tie)
+    else:
+        utility = models.Utility(dim, config.width, config.depth, config.time_width, config.n_steps, tie)
     return denoiser, utility
 
 
