@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import statistics
 import sys
 import time
@@ -142,7 +143,7 @@ def write_report(args, task_list, presets, seeds, jobs, timing) -> None:
     lines = [
         "# Preference-guided diffusion on the regenerated benchmark",
         "",
-        f"Command: `python benchmarks/pgd.py {' '.join(sys.argv[1:])}`  ",
+        f"Command: `{shlex.join(['python', 'benchmarks/pgd.py', *sys.argv[1:]])}`  ",
         f"Machine: {machine()}  ",
         f"Date: {dt.date.today().isoformat()}  ",
         f"Dataset seed 0 (regenerated, see docs/tasks.md); method seeds {', '.join(map(str, seeds))}; 256 designs per "

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -153,7 +153,6 @@ class FitReport:
     diffusion_final_loss: float = float("nan")
     preference_best_val_loss: float = float("nan")
     preference_steps: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def _nn_pair(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
