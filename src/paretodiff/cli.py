@@ -301,6 +301,121 @@ def run_command(
         typer.echo(_format_report(evaluation.Report(**{k: v for k, v in result.items() if k != "guidance_scale"})))
 
 
+BENCH_TASKS = "zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37"
+BENCH_METHODS = "d-best,multiple-models,paretoflow,pgd-faithful,pgd"
+
+
+def _int_list(option: str, value: str) -> list[int]:
+    try:
+        values = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        _fail(f"{option}: expected comma-separated whole numbers, got {value!r}")
+    if not values:
+        _fail(f"{option}: give at least one value")
+    return values
+
+
+@app.command("bench")
+def bench_command(
+    task_list: str = typer.Option(BENCH_TASKS, "--tasks", help="Tasks, comma-separated; or the groups synthetic, re, all."),
+    method_list: str = typer.Option(
+        BENCH_METHODS, "--methods",
+        help="Methods, comma-separated (d-best, multiple-models, multi-head, paretoflow, paretoflow-fixed, pgd, "
+             "pgd-faithful; or all, peers). Settings follow a colon, separated by ';': pgd-faithful:guidance_scale=20."),
+    seed_list: str = typer.Option("0,1,2", "--seeds", help="Method seeds, comma-separated."),
+    out: Path = typer.Option(..., "--out", help="Folder for the cell records and results.csv / results.md."),
+    data_seed: int = typer.Option(0, "--data-seed", help="Dataset seed."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs each method proposes per cell."),
+    workers: int = typer.Option(1, "--workers", min=0, help="Cells at a time (processes; 0 = in this process)."),
+    backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray instance)."),
+    force: bool = typer.Option(False, "--force", help="Run finished cells again."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Run a benchmark grid (tasks × methods × seeds) and print its results table.
+
+    Each finished cell is kept as JSON in OUT/cells, so a rerun skips it; results.csv and
+    results.md in OUT are rewritten from every cell record at the end.
+    """
+    from tqdm.auto import tqdm
+
+    from paretodiff import baselines, bench
+
+    try:
+        task_names = tasks.expand(task_list)
+    except KeyError as exc:
+        _fail(f"--tasks: {exc.args[0]}")
+    try:
+        methods = baselines.expand(method_list)
+        for spec in methods:
+            baselines.make(spec)  # settings and optional extras are checked before anything runs
+    except (ValueError, ImportError) as exc:
+        _fail(f"--methods: {exc}")
+    if backend not in ("local", "ray"):
+        _fail(f"--backend must be local or ray, not {backend!r}")
+    if address is not None and backend != "ray":
+        _fail("--address needs --backend ray")
+    if out.exists() and not out.is_dir():
+        _fail(f"--out: {out} is a file, not a folder")
+    cells = bench.grid(task_names, methods, _int_list("--seeds", seed_list), data_seed=data_seed, n=n)
+    todo = sum(force or not bench.is_finished(out, c) for c in cells)
+    _log(f"{len(cells)} cells, {len(cells) - todo} already finished in {out}", quiet)
+    with tqdm(total=todo, desc="bench", unit="cell", disable=quiet) as bar:
+        def progress(record: dict) -> None:
+            bar.update(1)
+            if record["status"] != "ok":
+                bar.write(f"failed: {record['task']} / {record['method']} / seed {record['seed']}: {record['error']}",
+                          file=sys.stderr)
+
+        try:
+            summary = bench.run(cells, out, workers=workers, backend=backend, address=address, force=force,
+                                command=" ".join(["paretodiff", *sys.argv[1:]]), progress=progress)
+        except ImportError as exc:
+            _fail(str(exc))
+    bench.write_results(out)
+    _log(f"ran {summary.ran} cells in {summary.wall_seconds:.0f} s ({len(summary.failed)} failed); "
+         f"wrote {out / 'results.md'} and {out / 'results.csv'}", quiet)
+    typer.echo(bench.report(out))
+
+
+@app.command("report")
+def report_command(
+    folder: Path = typer.Argument(..., metavar="DIR", help="A folder written by `paretodiff bench`."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the per-task, per-method table as CSV."),
+) -> None:
+    """Print the results table of a benchmark folder again (recomputed from its cell records)."""
+    from paretodiff import bench
+
+    if not (folder / "cells").is_dir():
+        _fail(f"{folder}: not a benchmark folder (no cells/ inside)")
+    if as_csv:
+        typer.echo(bench.aggregate(bench.load_records(folder)).to_csv(index=False), nl=False)
+    else:
+        typer.echo(bench.report(folder))
+
+
+@app.command("plot")
+def plot_command(
+    folder: Path = typer.Argument(..., metavar="DIR", help="A folder written by `paretodiff bench`."),
+    task: str = typer.Option(..., "--task", help="The task to draw."),
+    output: Path = typer.Option(..., "--output", "-o", help="PNG file to write."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Method seed to draw (default: the smallest present)."),
+) -> None:
+    """Draw every method's proposals for a task in objective space, beside the data, D(best) and the true front."""
+    from paretodiff import bench
+
+    the_task = _task(task)
+    if not (folder / "cells").is_dir():
+        _fail(f"{folder}: not a benchmark folder (no cells/ inside)")
+    if not output.parent.resolve().is_dir():
+        _fail(f"{output}: folder {output.parent} does not exist")
+    try:
+        drawn = bench.plot(folder, the_task.name, output, seed=seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"drew {len(drawn)} methods ({', '.join(drawn)}) to {output}", err=True)
+
+
 def _format_report(report: evaluation.Report) -> str:
     def num(v: float | None) -> str:
         return "n/a (no known front)" if v is None else f"{v:.4f}"

@@ -1,0 +1,569 @@
+"""The benchmark runner: tasks × methods × seeds, one JSON file per cell, one results table.
+
+>>> from paretodiff import bench
+>>> grid = bench.grid(["zdt1", "re21"], ["d-best", "pgd"], seeds=[0, 1, 2])
+>>> bench.run(grid, "out/", workers=2)           # skips cells already finished
+>>> print(bench.report("out/"))                  # mean ± std per task, ranks
+
+A *cell* is one (task, method, seed): the method is fitted on the task's regenerated
+training set (dataset seed ``data_seed``), proposes ``n`` designs, and the designs are scored
+with the exact objective functions by the benchmark's protocol
+(:func:`paretodiff.evaluation.evaluate`).  Its record (designs, objective values, hypervolume
+at the 100th/75th/50th percentile, IGD where a true front is known, fit and propose seconds,
+peak memory, package versions, the method's full settings) is written to
+``DIR/cells/<task>__<method>__seed<seed>.json`` by writing a temporary file and renaming it,
+so a partial file never counts as finished.  A method that raises is recorded with its error
+and the other cells go on; a rerun skips the finished cells and retries the failed ones.
+
+Cells run in separate processes, one fresh process per cell (so peak memory is the cell's
+own): ``workers`` processes at a time on this machine, each with ``cores // workers``
+torch and BLAS threads, or as Ray tasks (``backend="ray"``) on an existing cluster or a
+local Ray instance; results always come back to ``DIR`` on the driver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import resource
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+RECORD_VERSION = 1
+N_DESIGNS = 256
+PERCENTILES = ("100th", "75th", "50th")
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the grid: a method spec on a task with a method seed."""
+
+    task: str
+    method: str
+    seed: int
+    data_seed: int = 0
+    n: int = N_DESIGNS
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe identifier: ``<task>__<method>__seed<seed>`` (+ data seed, n if not default)."""
+        key = f"{self.task}__{_slug(self.method)}__seed{self.seed}"
+        if self.data_seed != 0:
+            key += f"__data{self.data_seed}"
+        if self.n != N_DESIGNS:
+            key += f"__n{self.n}"
+        return key
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    return slug if slug == text else f"{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+def grid(tasks_: Sequence[str], methods: Sequence[str], seeds: Sequence[int], *, data_seed: int = 0,
+         n: int = N_DESIGNS) -> list[Cell]:
+    """Every (task, method, seed) cell, task-major."""
+    return [Cell(t, m, int(s), data_seed, n) for t in tasks_ for m in methods for s in seeds]
+
+
+def cell_path(out_dir: str | os.PathLike, cell: Cell) -> Path:
+    """Where a cell's record lives."""
+    return Path(out_dir) / "cells" / f"{cell.key}.json"
+
+
+# ---------------------------------------------------------------------------------------
+# One cell
+# ---------------------------------------------------------------------------------------
+
+
+def run_cell(cell: Cell, threads: int | None = None) -> dict:
+    """Run one cell in this process and return its record; a method's exception is recorded.
+
+    Args:
+        cell: what to run.
+        threads: torch threads for this cell (default: leave torch's setting).
+    """
+    import torch
+
+    from paretodiff import baselines, data, evaluation, tasks
+
+    if threads:
+        torch.set_num_threads(threads)
+    record: dict = {"record_version": RECORD_VERSION, **asdict(cell), "status": "ok",
+                    "threads": torch.get_num_threads(), "started": _now()}
+    try:
+        task = tasks.get(cell.task)
+        dataset = data.load(task, cell.data_seed)
+        method = baselines.make(cell.method)
+        record["settings"] = method.settings()
+        offline = baselines.OfflineData(dataset.x_train, dataset.y_train, task.lower, task.upper, task.name)
+        start = time.perf_counter()
+        method.fit(offline, cell.seed)
+        record["fit_seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        X = np.asarray(method.propose(cell.n, cell.seed), dtype=float)
+        record["propose_seconds"] = time.perf_counter() - start
+        if X.shape != (cell.n, task.n_var):
+            raise ValueError(f"{cell.method} proposed an array of shape {X.shape}, expected {(cell.n, task.n_var)}")
+        report = evaluation.evaluate(task, X, dataset)
+        clipped, _ = evaluation.clip_to_bounds(task, X)
+        with np.errstate(all="ignore"):
+            Y = task.evaluate(np.nan_to_num(clipped))
+        record.update(
+            hv=report.hv, d_best_hv=report.d_best_hv, igd=report.igd, igd_plus=report.igd_plus,
+            spacing=report.spacing, spread=report.spread, n_clipped=report.n_clipped,
+            n_non_finite=report.n_non_finite, settings=method.settings(), facts=method.facts(),
+            designs=X.tolist(), objectives=[[_finite_or_none(v) for v in row] for row in Y],
+        )
+    except Exception as exc:  # a failing method must not stop the grid
+        record.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+                      traceback=traceback.format_exc())
+    record.update(peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                  finished=_now(), versions=versions(), machine=machine())
+    return record
+
+
+def _finite_or_none(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that can change a result (installed ones only)."""
+    out = {"python": platform.python_version()}
+    for name in ("paretodiff", "numpy", "torch", "pymoo", "moocore", "pandas", "paretoflow", "ray"):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def machine() -> str:
+    """A one-line description of this machine: CPU model, cores, Python, OS."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def write_record(out_dir: str | os.PathLike, record: dict) -> Path:
+    """Write a cell's record atomically (temporary file in the same folder, then rename)."""
+    cell = Cell(record["task"], record["method"], record["seed"], record["data_seed"], record["n"])
+    path = cell_path(out_dir, cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_record(path: Path) -> dict | None:
+    """A cell record, or ``None`` if the file is missing, partial or not a record."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("record_version") != RECORD_VERSION:
+        return None
+    return record
+
+
+def is_finished(out_dir: str | os.PathLike, cell: Cell) -> bool:
+    """Whether the cell has a complete record with status ``ok``."""
+    record = read_record(cell_path(out_dir, cell))
+    return record is not None and record.get("status") == "ok"
+
+
+# ---------------------------------------------------------------------------------------
+# The grid
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    """What one :func:`run` did."""
+
+    ran: int
+    skipped: int
+    failed: list[str]
+    wall_seconds: float
+
+
+def run(
+    cells: Sequence[Cell],
+    out_dir: str | os.PathLike,
+    *,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    force: bool = False,
+    command: str | None = None,
+    progress: Callable[[dict], None] | None = None,
+) -> RunSummary:
+    """Run every cell not finished yet and write its record to ``out_dir/cells``.
+
+    Args:
+        cells: the grid.
+        workers: cells at a time on this machine (``backend="local"``); ``0`` runs them one
+            after another in this process (no isolation: peak memory is the whole process's).
+        backend: ``"local"`` (processes on this machine) or ``"ray"``.
+        address: the Ray cluster to join (``backend="ray"``); ``None`` starts a local instance.
+        force: run finished cells again.
+        command: the command line to record in ``out_dir/runs.jsonl``.
+        progress: called with each record as it arrives.
+    """
+    if backend not in ("local", "ray"):
+        raise ValueError(f"unknown backend {backend!r}; choose local or ray")
+    out_dir = Path(out_dir)
+    (out_dir / "cells").mkdir(parents=True, exist_ok=True)
+    todo = [c for c in cells if force or not is_finished(out_dir, c)]
+    start = time.perf_counter()
+    _prepare_datasets(todo)
+    failed: list[str] = []
+    if backend == "ray":
+        records = _run_ray(todo, address)
+    elif workers == 0:
+        records = (run_cell(c) for c in todo)
+    else:
+        records = _run_processes(todo, workers)
+    for record in records:
+        write_record(out_dir, record)
+        if record["status"] != "ok":
+            failed.append(f"{Cell(record['task'], record['method'], record['seed']).key}: {record['error']}")
+        if progress is not None:
+            progress(record)
+    summary = RunSummary(len(todo), len(cells) - len(todo), failed, time.perf_counter() - start)
+    _append_run_log(out_dir, summary, command, workers, backend)
+    return summary
+
+
+def _prepare_datasets(cells: Iterable[Cell]) -> None:
+    """Generate (and cache) each dataset once, before the cells that share it start."""
+    from paretodiff import data, tasks
+
+    for task, seed in sorted({(c.task, c.data_seed) for c in cells}):
+        data.load(tasks.get(task), seed)
+
+
+def threads_per_worker(workers: int) -> int:
+    """Cores shared out evenly among the workers, at least one each."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+@contextmanager
+def _thread_env(threads: int) -> Iterator[None]:
+    """BLAS/OpenMP thread counts for the worker processes started inside the block."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: str(threads) for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run_processes(cells: Sequence[Cell], workers: int) -> Iterator[dict]:
+    """Cells in ``workers`` processes at a time, a fresh process per cell; records as they finish."""
+    threads = threads_per_worker(workers)
+    pending = list(cells)
+    while pending:
+        with _thread_env(threads), ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), max_tasks_per_child=1
+        ) as pool:
+            futures = {pool.submit(run_cell, c, threads): c for c in pending}
+            pending = []
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    cell = futures.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        # a worker died (killed, out of memory): record it, restart the others
+                        yield _crashed(cell, "the worker process died (killed or out of memory)")
+                        pending.extend(futures.values())
+                        futures.clear()
+                        break
+
+
+def _crashed(cell: Cell, why: str) -> dict:
+    return {"record_version": RECORD_VERSION, **asdict(cell), "status": "error", "error": why,
+            "finished": _now(), "versions": versions(), "machine": machine()}
+
+
+def _run_ray(cells: Sequence[Cell], address: str | None) -> Iterator[dict]:
+    """Each cell as a Ray task (a fresh worker process per cell); records as they finish."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("the Ray backend needs Ray: pip install 'paretodiff[ray]'") from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {k: "1" for k in _THREAD_VARS}})
+    try:
+        remote = ray.remote(num_cpus=1, max_calls=1)(run_cell)
+        futures = {remote.remote(c, 1): c for c in cells}
+        while futures:
+            done, _ = ray.wait(list(futures), num_returns=1)
+            for ref in done:
+                cell = futures.pop(ref)
+                try:
+                    yield ray.get(ref)
+                except Exception as exc:  # the worker died
+                    yield _crashed(cell, f"Ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _append_run_log(out_dir: Path, summary: RunSummary, command: str | None, workers: int, backend: str) -> None:
+    entry = {"command": command or " ".join(sys.argv), "finished": _now(), "machine": machine(),
+             "backend": backend, "workers": workers, **asdict(summary)}
+    with open(out_dir / "runs.jsonl", "a") as handle:
+        handle.write(json.dumps(entry) + "\n")
+
+
+# ---------------------------------------------------------------------------------------
+# Aggregation
+# ---------------------------------------------------------------------------------------
+
+
+def load_records(out_dir: str | os.PathLike) -> list[dict]:
+    """Every complete record under ``out_dir/cells`` (partial files are ignored)."""
+    paths = sorted((Path(out_dir) / "cells").glob("*.json"))
+    return [r for r in map(read_record, paths) if r is not None]
+
+
+def aggregate(records: Sequence[dict]):
+    """One row per (task, method): mean and std (ddof 0) over seeds, ranks per task.
+
+    Ranks are by the mean hypervolume at each percentile, 1 = best, ties sharing the average
+    rank; a method with no finished seed on a task shares the last places on that task.
+
+    Returns:
+        a pandas DataFrame with columns ``task, method, seeds, failed, hv_<p>_mean, hv_<p>_std,
+        rank_<p>`` (for ``p`` in 100th, 75th, 50th), ``igd_mean, igd_plus_mean, d_best_hv,
+        fit_seconds, propose_seconds`` (medians over seeds) and ``peak_rss_mib`` (largest).
+    """
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        row = {"task": r["task"], "method": r["method"], "seed": r["seed"], "ok": r["status"] == "ok"}
+        if row["ok"]:
+            row |= {f"hv_{p}": r["hv"][p] for p in PERCENTILES}
+            row |= {k: r.get(k) for k in ("igd", "igd_plus", "d_best_hv", "fit_seconds", "propose_seconds",
+                                          "peak_rss_mib")}
+        rows.append(row)
+    columns = ["task", "method", "seeds", "failed"] + [f"{s}_{p}" for p in PERCENTILES for s in ("hv", "rank")]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    for col in [f"hv_{p}" for p in PERCENTILES] + ["igd", "igd_plus", "d_best_hv", "fit_seconds",
+                                                   "propose_seconds", "peak_rss_mib"]:
+        if col not in frame:
+            frame[col] = np.nan
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    ok = frame[frame.ok]
+    groups = frame.groupby(["task", "method"], sort=False)
+    table = groups.size().rename("cells").to_frame()
+    table["seeds"] = ok.groupby(["task", "method"], sort=False).size()
+    table["seeds"] = table["seeds"].fillna(0).astype(int)
+    table["failed"] = table["cells"] - table["seeds"]
+    stats = ok.groupby(["task", "method"], sort=False)
+    for p in PERCENTILES:
+        table[f"hv_{p}_mean"] = stats[f"hv_{p}"].mean()
+        table[f"hv_{p}_std"] = stats[f"hv_{p}"].std(ddof=0)
+    table["igd_mean"] = stats["igd"].mean()
+    table["igd_plus_mean"] = stats["igd_plus"].mean()
+    table["d_best_hv"] = stats["d_best_hv"].first()
+    table["fit_seconds"] = stats["fit_seconds"].median()
+    table["propose_seconds"] = stats["propose_seconds"].median()
+    table["peak_rss_mib"] = stats["peak_rss_mib"].max()
+    table = table.reset_index().drop(columns="cells")
+    for p in PERCENTILES:
+        table[f"rank_{p}"] = _ranks(table, f"hv_{p}_mean")
+    return table
+
+
+def _ranks(table, column: str):
+    """Rank of each row's ``column`` within its task (1 = largest); missing values share the last places."""
+    n = table.groupby("task")["method"].transform("size")
+    present = table.groupby("task")[column].transform("count")
+    rank = table.groupby("task")[column].rank(ascending=False, method="average")
+    last = (present + 1 + n) / 2.0
+    return rank.fillna(last)
+
+
+def average_ranks(table, percentile: str = "100th"):
+    """Mean rank of each method over the tasks (a pandas Series, best first)."""
+    return table.groupby("method", sort=False)[f"rank_{percentile}"].mean().sort_values()
+
+
+def format_markdown(table, runs: Sequence[dict] = ()) -> str:
+    """The results as Markdown: per percentile, methods × tasks with mean ± std (rank)."""
+    if table.empty:
+        return "No finished cells.\n"
+    task_order = list(dict.fromkeys(table["task"]))
+    method_order = list(dict.fromkeys(table["method"]))
+    lines: list[str] = []
+    if runs:
+        last = runs[-1]
+        lines += [f"Command: `{last['command']}`  ", f"Machine: {last['machine']}  ",
+                  f"Date: {last['finished'][:10]}  ",
+                  f"Wall time: {_duration(last['wall_seconds'])} for this run ({last['ran']} cells run, "
+                  f"{last['skipped']} already finished; {last['backend']} backend, {last['workers']} workers)"
+                  + (f"; {_duration(sum(r['wall_seconds'] for r in runs))} over all {len(runs)} runs into this folder"
+                     if len(runs) > 1 else "") + ".", ""]
+    seeds = sorted(table["seeds"].unique())
+    lines += [f"Hypervolume (higher is better) of {', '.join(map(str, seeds))} seed(s) per cell: mean ± std "
+              "(ddof 0), rank within the task in parentheses (1 = best, ties share the average; a method "
+              "without results on a task takes the last places). Regenerated data, benchmark normalization "
+              "and reference point, corrected percentile selection.", ""]
+    for p in PERCENTILES:
+        lines += [f"## {p} percentile", ""]
+        lines += _hv_table(table, p, task_order, method_order)
+        lines.append("")
+    lines += ["## Time and memory (median seconds over seeds; peak resident memory of the cell's process, MiB)", ""]
+    lines += ["| method | " + " | ".join(task_order) + " |", "|---|" + "---|" * len(task_order)]
+    for m in method_order:
+        cells = []
+        for t in task_order:
+            row = _row(table, t, m)
+            cells.append("—" if row is None or row["seeds"] == 0 else
+                         f"{row['fit_seconds']:.1f} + {row['propose_seconds']:.1f} s, {row['peak_rss_mib']:.0f} MiB")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    lines += ["", "Cells read *fit + propose seconds, peak memory*."]
+    failed = table[table["failed"] > 0]
+    if len(failed):
+        lines += ["", "## Failed cells", ""]
+        lines += [f"- {r.task} / {r.method}: {r.failed} of {r.failed + r.seeds} seed(s) failed" for r in failed.itertuples()]
+    return "\n".join(lines) + "\n"
+
+
+def _row(table, task: str, method: str):
+    match = table[(table["task"] == task) & (table["method"] == method)]
+    return None if match.empty else match.iloc[0]
+
+
+def _hv_table(table, p: str, task_order: list[str], method_order: list[str]) -> list[str]:
+    ranks = average_ranks(table, p)
+    lines = ["| method | " + " | ".join(task_order) + " | average rank |", "|---|" + "---|" * (len(task_order) + 1)]
+    if "d-best" not in method_order:
+        anchors = [table[table["task"] == t]["d_best_hv"].dropna() for t in task_order]
+        lines.append("| D(best) (not ranked) | " + " | ".join(f"{a.iloc[0]:.2f}" if len(a) else "—" for a in anchors)
+                     + " | — |")
+    for m in method_order:
+        cells = []
+        for t in task_order:
+            row = _row(table, t, m)
+            if row is None or row["seeds"] == 0:
+                cells.append("failed" if row is not None else "—")
+                continue
+            cells.append(f"{row[f'hv_{p}_mean']:.2f} ± {row[f'hv_{p}_std']:.2f} ({row[f'rank_{p}']:g})")
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {ranks[m]:.2f} |")
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def read_runs(out_dir: str | os.PathLike) -> list[dict]:
+    """The run log: one entry per :func:`run` into this folder."""
+    path = Path(out_dir) / "runs.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def report(out_dir: str | os.PathLike) -> str:
+    """The Markdown results of a benchmark folder (recomputed from its cell records)."""
+    return format_markdown(aggregate(load_records(out_dir)), read_runs(out_dir))
+
+
+def write_results(out_dir: str | os.PathLike) -> tuple[Path, Path]:
+    """Write ``results.csv`` (one row per task and method) and ``results.md``, atomically."""
+    out_dir = Path(out_dir)
+    table = aggregate(load_records(out_dir))
+    csv_path, md_path = out_dir / "results.csv", out_dir / "results.md"
+    _atomic_text(csv_path, table.to_csv(index=False))
+    _atomic_text(md_path, "# Benchmark results\n\n" + format_markdown(table, read_runs(out_dir)))
+    return csv_path, md_path
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *, seed: int | None = None) -> list[str]:
+    """Draw every method's proposals for one task and seed (default: the smallest seed present).
+
+    Returns the methods drawn.
+
+    Raises:
+        ValueError: no finished cell of that task (and seed) in ``out_dir``.
+    """
+    from paretodiff import data, evaluation, metrics, plots, tasks
+
+    task = tasks.get(task_name)
+    records = [r for r in load_records(out_dir) if r["task"] == task.name and r["status"] == "ok"]
+    if seed is None and records:
+        seed = min(r["seed"] for r in records)
+    records = [r for r in records if r["seed"] == seed]
+    if not records:
+        raise ValueError(f"no finished cell of task {task.name}" + (f" with seed {seed}" if seed is not None else "")
+                         + f" in {out_dir}")
+    dataset = data.load(task, records[0]["data_seed"])
+    norm = evaluation.normalizer(dataset)
+    proposals = {r["method"]: norm(np.array(r["objectives"], dtype=float)) for r in records}
+    front = norm(task.pareto_front(evaluation.FRONT_POINTS)) if task.has_front else None
+    plots.benchmark_plot(
+        Path(path), task_name=f"{task.name} (seed {seed})", train_Y=norm(dataset.y_train),
+        d_best_Y=norm(dataset.y_train[evaluation.d_best(dataset)]), proposals=proposals,
+        ref=metrics.reference_point(task.nadir, norm), front=front)
+    return list(proposals)
