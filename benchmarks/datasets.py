@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import statistics
 import sys
 import time
@@ -26,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from paretodiff import data, evaluation, tasks
+from paretodiff.bench import machine  # noqa: F401  (benchmarks/pgd.py imports it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,18 +49,6 @@ ZDT2_REFERENCE_RERUN = {"f2_min": 4.87, "f2_max": 7.12, "q": [4.89, 4.99, 5.44, 
 
 def fmt(v: float | None, digits: int = 2) -> str:
     return "—" if v is None else f"{v:.{digits}f}"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def main() -> None:
