@@ -218,3 +218,33 @@ def test_cli_report_and_plot_errors(tmp_path):
     result = invoke("plot", out, "--task", "zdt1", "-o", tmp_path / "x.png")
     assert result.exit_code == 2 and "no finished cell of task zdt1" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+TINY_SPECS = {
+    "d-best": "d-best",
+    "multiple-models": "multiple-models:hidden=16:16,epochs=2,batch_size=64,n_gen=3",
+    "multi-head": "multi-head:hidden=16:16,epochs=2,batch_size=64,n_gen=3",
+    "paretoflow": "paretoflow:fm_epochs=1,fm_validation_size=50,fm_sampling_steps=10,fm_hidden_size=32,"
+                  "proxy_epochs=1,T=20",
+    "paretoflow-fixed": "paretoflow-fixed:fm_epochs=1,fm_validation_size=50,fm_sampling_steps=10,fm_hidden_size=32,"
+                        "proxy_epochs=1,T=20",
+    "pgd": TINY_PGD,
+    "pgd-faithful": TINY_PGD.replace("pgd:", "pgd-faithful:"),
+}
+
+
+def test_every_registered_method_has_a_tiny_spec():
+    assert set(TINY_SPECS) == set(baselines.names())
+
+
+@pytest.mark.parametrize("name", sorted(TINY_SPECS))
+def test_each_method_runs_a_cell_on_a_tiny_task(name):
+    if name.startswith("paretoflow"):
+        pytest.importorskip("paretoflow")
+    rec = bench.run_cell(bench.Cell("re21", TINY_SPECS[name], 0, n=32))
+    assert rec["status"] == "ok", rec.get("traceback")
+    X = np.array(rec["designs"])
+    assert X.shape == (32, 4) and rec["n_clipped"] == 0
+    assert np.isfinite(np.array(rec["objectives"], dtype=float)).all()
+    assert rec["hv"]["100th"] > 0
+    json.dumps(rec["settings"]), json.dumps(rec["facts"])  # serializable
