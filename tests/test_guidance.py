@@ -102,3 +102,41 @@ def test_preference_training_learns_a_simple_order_and_restores_the_best_weights
     with torch.no_grad():
         f = result.model(torch.tensor([[-0.8, -0.8], [0.8, 0.8]], dtype=torch.float32), torch.ones(2, dtype=torch.long))
     assert f[0] > f[1]
+
+
+def test_the_self_reference_gives_half_the_utility_gradient_at_every_step():
+    """x_ref = x: g = ∇ log sigmoid(f(x) - f(x_ref)) at x_ref = x = ∇f / 2, whatever came before."""
+    model = Linear([1.0, -2.0])
+    guide = guidance.make_guide(model, torch.zeros(2, 2), "crowding", reference="self")
+    half_w = torch.tensor([0.5, -1.0]).expand(2, 2)
+    torch.testing.assert_close(guide(torch.tensor([[0.2, 0.1], [0.0, 1.0]]), 10), half_w)
+    torch.testing.assert_close(guide(torch.tensor([[0.9, -0.9], [0.3, 0.3]]), 9), half_w)  # no memory
+
+
+def test_previous_and_self_references_agree_when_the_iterate_barely_moves():
+    """At 1000 steps consecutive iterates are close, so the authors' rule is ≈ ∇f / 2 too."""
+    from paretodiff.models import Utility
+
+    torch.manual_seed(0)
+    model = Utility(3, 16, 1, 8, 100).requires_grad_(False)
+    x = torch.randn(5, 3)
+    previous = guidance.make_guide(model, x, "crowding", reference="previous")
+    selfref = guidance.make_guide(model, x, "crowding", reference="self")
+    previous(x, 50)  # x_ref becomes x
+    x_next = x + 1e-4 * torch.randn(5, 3)
+    torch.testing.assert_close(previous(x_next, 49), selfref(x_next, 49), rtol=1e-3, atol=1e-6)
+
+
+def test_the_self_reference_with_the_three_class_model():
+    from paretodiff.models import Utility
+
+    torch.manual_seed(0)
+    model = Utility(2, 16, 1, 8, 100, tie_head=True).requires_grad_(False)
+    x = torch.randn(4, 2)
+    guide = guidance.make_guide(model, torch.zeros(4, 2), "dominance", reference="self")
+    xg = x.clone().requires_grad_(True)
+    t = torch.full((4,), 7, dtype=torch.long)
+    (expected,) = torch.autograd.grad(guidance.log_preference(model, xg, x, t, "dominance").sum(), xg)
+    torch.testing.assert_close(guide(x, 7), expected)
+    with pytest.raises(ValueError, match="reference"):
+        guidance.make_guide(model, x, "dominance", reference="best")

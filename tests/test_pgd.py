@@ -100,7 +100,7 @@ def test_presets_and_config_validation():
     with pytest.raises(ValueError, match="unknown preset"):
         PGDConfig.preset("fast")
     with pytest.raises(ValueError, match="sampler"):
-        ParetoDiff(PGDConfig(sampler="euler"))
+        ParetoDiff(PGDConfig(generative="diffusion", sampler="euler"))
 
 
 @pytest.mark.parametrize("preset", ["faithful", "default"])
@@ -112,10 +112,182 @@ def test_every_preset_and_labelling_runs(preset, label_mode):
     assert np.isfinite(p.X).all() and np.isfinite(p.utility).all()
 
 
-def test_ddim_sampler_runs(fitted):
+@pytest.fixture(scope="module")
+def fitted_diffusion():
+    X, Y = toy_data()
+    return ParetoDiff(PGDConfig.preset("default", **TINY, generative="diffusion", sampler="ddim")).fit(X, Y, seed=3)
+
+
+def test_ddim_sampler_runs(fitted_diffusion):
     import dataclasses
 
     model = ParetoDiff.__new__(ParetoDiff)
-    model.__dict__.update(fitted.__dict__)
-    model.config = dataclasses.replace(fitted.config, sampler="ddim", sample_steps=10)
+    model.__dict__.update(fitted_diffusion.__dict__)
+    model.config = dataclasses.replace(fitted_diffusion.config, sampler="ddim", sample_steps=10)
     assert model.propose(4, seed=0).X.shape == (4, 3)
+
+
+# ---------------------------------------------------------------------------------------
+# Samplers, the flow variant, early stopping, legacy files, threads
+# ---------------------------------------------------------------------------------------
+
+
+def with_config(model, **changes):
+    import dataclasses
+
+    other = ParetoDiff.__new__(ParetoDiff)
+    other.__dict__.update(model.__dict__)
+    other.config = dataclasses.replace(model.config, **changes).validate()
+    return other
+
+
+@pytest.mark.parametrize("sampler, steps, grid", [
+    ("ddpm", 50, "uniform"), ("ddim", 7, "quadratic"), ("heun", 5, "uniform"), ("heun", 12, "quadratic")])
+def test_every_diffusion_sampler_proposes_inside_the_box(fitted_diffusion, sampler, steps, grid):
+    model = with_config(fitted_diffusion, sampler=sampler, sample_steps=steps, time_grid=grid)
+    p = model.propose(6, seed=0, scales=(0.0, 10.0))
+    assert p.X.shape == (12, 3) and np.isfinite(p.X).all()
+    assert (p.X[:, 0] >= model.meta["lower"][0]).all() and (p.X[:, 0] <= model.meta["upper"][0]).all()
+    np.testing.assert_array_equal(p.X, model.propose(6, seed=0, scales=(0.0, 10.0)).X)
+
+
+@pytest.fixture(scope="module")
+def fitted_flow():
+    X, Y = toy_data()
+    return ParetoDiff(PGDConfig.preset("default", **TINY, generative="flow", sampler="euler", sample_steps=10)).fit(
+        X, Y, seed=3)
+
+
+def test_the_flow_variant_fits_proposes_saves_and_loads(fitted_flow, tmp_path):
+    from paretodiff.flow import FlowPath
+
+    assert isinstance(fitted_flow.path, FlowPath) and fitted_flow.fit_report.diffusion_steps == TINY["diffusion_steps"]
+    for sampler, steps in (("euler", 10), ("euler", 3), ("heun", 6)):
+        model = with_config(fitted_flow, sampler=sampler, sample_steps=steps)
+        p = model.propose(8, seed=1, scales=(0.0, 10.0))
+        assert p.X.shape == (16, 3) and np.isfinite(p.X).all() and np.isfinite(p.utility).all()
+        assert set(np.unique(p.X[:, 2])) <= {1, 2, 3, 4, 5}
+        np.testing.assert_array_equal(p.X, model.propose(8, seed=1, scales=(0.0, 10.0)).X)
+        assert not np.array_equal(p.X, model.propose(8, seed=2, scales=(0.0, 10.0)).X)
+    fitted_flow.save(tmp_path / "flow")
+    loaded = ParetoDiff.load(tmp_path / "flow")
+    assert loaded.config == fitted_flow.config and loaded.config.generative == "flow"
+    np.testing.assert_array_equal(loaded.propose(5, seed=4).X, fitted_flow.propose(5, seed=4).X)
+
+
+def test_the_flow_variant_is_deterministic_under_a_seed(fitted_flow):
+    X, Y = toy_data()
+    again = ParetoDiff(fitted_flow.config).fit(X, Y, seed=3)
+    np.testing.assert_array_equal(again.propose(8, seed=1).X, fitted_flow.propose(8, seed=1).X)
+    other = ParetoDiff(fitted_flow.config).fit(X, Y, seed=4)
+    assert not np.array_equal(other.propose(8, seed=1).X, fitted_flow.propose(8, seed=1).X)
+
+
+@pytest.mark.parametrize("changes, field", [
+    (dict(generative="gan"), "generative"),
+    (dict(generative="diffusion", sampler="euler"), "sampler"),
+    (dict(generative="flow", sampler="ddim"), "sampler"),
+    (dict(generative="flow", sampler="ddpm"), "sampler"),
+    (dict(generative="diffusion", sampler="ddpm", sample_steps=25), "sample_steps"),
+    (dict(sample_steps=0), "sample_steps"),
+    (dict(time_grid="cosine"), "time_grid"),
+    (dict(guide_reference="best"), "guide_reference"),
+    (dict(diffusion_steps=0), "diffusion_steps"),
+    (dict(diffusion_val_every=-1), "diffusion_val_every"),
+    (dict(guidance_scales=(float("nan"),)), "guidance_scales"),
+])
+def test_validate_names_the_bad_field(changes, field):
+    with pytest.raises(ValueError, match=field):
+        PGDConfig.preset("default", **changes).validate()
+
+
+def test_valid_sampler_choices():
+    for generative, samplers in (("diffusion", ("ddpm", "ddim", "heun")), ("flow", ("euler", "heun"))):
+        for sampler in samplers:
+            steps = 1000 if sampler == "ddpm" else 10
+            PGDConfig.preset("default", generative=generative, sampler=sampler, sample_steps=steps).validate()
+    PGDConfig.preset("default", generative="diffusion", sampler="ddpm", sample_steps=999).validate()
+    assert PGDConfig.preset("default", sampler="ddpm").validate().sample_steps == 1000  # the full chain
+
+
+def test_a_sampler_or_a_generative_model_alone_picks_its_partner():
+    def pick(**overrides):
+        c = PGDConfig.preset("default", **overrides).validate()
+        return c.generative, c.sampler
+
+    assert pick() == ("flow", "euler")
+    assert pick(sampler="ddim") == ("diffusion", "ddim")
+    assert pick(sampler="ddpm") == ("diffusion", "ddpm")
+    assert pick(generative="diffusion") == ("diffusion", "ddim")
+    assert pick(sampler="heun") == ("flow", "heun")  # heun belongs to both: the preset's model stays
+    assert pick(generative="diffusion", sampler="heun") == ("diffusion", "heun")
+    with pytest.raises(ValueError, match="sampler"):
+        pick(generative="flow", sampler="ddim")
+
+
+def test_the_config_field_preset_is_a_name_not_the_classmethod():
+    assert PGDConfig().preset == "default"
+    assert PGDConfig.preset("faithful").preset == "faithful"
+
+
+def test_propose_refuses_a_config_changed_to_something_invalid(fitted_flow):
+    import dataclasses
+
+    model = ParetoDiff.__new__(ParetoDiff)
+    model.__dict__.update(fitted_flow.__dict__)
+    model.config = dataclasses.replace(fitted_flow.config, sampler="ddim")
+    with pytest.raises(ValueError, match="sampler"):
+        model.propose(2)
+
+
+def test_the_faithful_preset_keeps_the_authors_choices():
+    from paretodiff.pgd import LEGACY
+
+    f = PGDConfig.preset("faithful")
+    assert (f.generative, f.sampler, f.sample_steps, f.guide_reference, f.diffusion_val_every) == (
+        "diffusion", "ddpm", 1000, "previous", 0)
+    assert (f.authors_width, f.diffusion_steps, f.pref_max_steps, f.pref_val_every, f.ema_warmup) == (512, 3000, 3000, 250, 2000)
+    assert all(getattr(f, k) == v for k, v in LEGACY.items())
+
+
+def test_files_of_format_version_1_load_with_the_old_behaviour(fitted_diffusion, tmp_path):
+    """A model saved before the flow variant existed has none of the new fields: it loads with
+    the values that reproduce what it did (diffusion, the authors' x_ref rule, ...)."""
+    from paretodiff.pgd import LEGACY
+
+    fitted_diffusion.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "config.json").read_text())
+    for key in LEGACY:
+        del doc["config"][key]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(doc))
+    loaded = ParetoDiff.load(tmp_path / "m")
+    assert all(getattr(loaded.config, k) == v for k, v in LEGACY.items())
+    legacy = with_config(fitted_diffusion, **LEGACY)
+    np.testing.assert_array_equal(loaded.propose(4, seed=0).X, legacy.propose(4, seed=0).X)
+
+
+def test_the_generator_stops_on_a_validation_plateau():
+    """With a learning rate of 0 the held-out loss never improves after the first check, so
+    training stops after diffusion_patience more checks, well inside the budget."""
+    X, Y = toy_data()
+    cfg = PGDConfig.preset("default", **{**TINY, "diffusion_steps": 500}, diffusion_lr=0.0, diffusion_val_every=10,
+                           diffusion_patience=3)
+    model = ParetoDiff(cfg).fit(X, Y, seed=0)
+    assert model.fit_report.diffusion_steps == 40
+    assert np.isfinite(model.fit_report.diffusion_best_val_loss)
+    full = ParetoDiff(PGDConfig.preset("default", **{**TINY, "diffusion_steps": 60}, diffusion_val_every=0)).fit(X, Y, seed=0)
+    assert full.fit_report.diffusion_steps == 60 and np.isnan(full.fit_report.diffusion_best_val_loss)
+
+
+def test_set_threads():
+    from paretodiff.pgd import available_cores, set_threads
+
+    before = torch.get_num_threads()
+    try:
+        assert available_cores() >= 1
+        assert set_threads(1) == 1 and torch.get_num_threads() == 1
+        assert set_threads() == available_cores() == torch.get_num_threads()
+        with pytest.raises(ValueError):
+            set_threads(0)
+    finally:
+        torch.set_num_threads(before)

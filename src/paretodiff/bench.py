@@ -284,8 +284,9 @@ def threads_per_worker(workers: int) -> int:
 @contextmanager
 def _thread_env(threads: int) -> Iterator[None]:
     """BLAS/OpenMP thread counts for the worker processes started inside the block."""
-    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    saved = {k: os.environ.get(k) for k in (*_THREAD_VARS, "OMP_WAIT_POLICY")}
     os.environ.update({k: str(threads) for k in _THREAD_VARS})
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle threads sleep: workers share the cores
     try:
         yield
     finally:
@@ -334,7 +335,7 @@ def _run_ray(cells: Sequence[Cell], address: str | None) -> Iterator[dict]:
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": {k: "1" for k in _THREAD_VARS}})
+                 runtime_env={"env_vars": {**{k: "1" for k in _THREAD_VARS}, "OMP_WAIT_POLICY": "PASSIVE"}})
     try:
         remote = ray.remote(num_cpus=1, max_calls=1)(run_cell)
         futures = {remote.remote(c, 1): c for c in cells}

@@ -6,9 +6,18 @@ model is a time-aware utility ``f(x, t)`` shared by both members of a pair (Brad
 
     p(x1 ≻ x2 | t) = sigmoid(f(x1, t) - f(x2, t))
 
-trained on pairs whose members are noised at the same ``t`` with independent noise.  At
+trained on pairs whose members are noised at the same ``t`` with independent noise, along
+the generative model's own path (the diffusion's, or the flow's straight line).  At
 sampling time, :func:`make_guide` gives ``∇_x log p(x ≻ x_ref | t)`` for a whole batch in
 one autograd call (exact, because ``f`` scores each design on its own).
+
+The reference ``x_ref`` (:data:`REFERENCES`): ``"previous"`` is the authors' rule (a
+training design at the first step, then each chain's own previous iterate); ``"self"``
+takes ``x_ref = x`` (held fixed), so that ``g = ∇ log sigmoid(f(x) - f(x_ref)) = ∇f(x) / 2``
+exactly.  At 1000 steps the two agree (consecutive iterates barely differ, so
+``sigmoid(f(x) - f(x_prev)) ≈ 1/2``), but with 10 steps the previous iterate is far away
+and the weight ``1 - sigmoid(f(x) - f(x_prev))`` would change with the step count; ``self``
+keeps the meaning of the guidance scale at any step count.
 
 The optional ``dominance`` labelling has three classes: x1 dominates, x2 dominates, neither;
 its third logit is ``g(x1, t) + g(x2, t)`` from a tie head on the same features.
@@ -26,9 +35,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from paretodiff.diffusion import NoiseSchedule
+from paretodiff.flow import FlowPath
 from paretodiff.pareto import Ranking, rank_designs, select_best
 
 LABEL_MODES = ("crowding", "subcrowding", "dominance")
+REFERENCES = ("previous", "self")
 
 
 def preference_subset(Y_normalized: np.ndarray, label_mode: str, subsample_ratio: float) -> np.ndarray:
@@ -101,7 +112,7 @@ def pair_loss(logits: torch.Tensor, labels: torch.Tensor, mode: str) -> torch.Te
 
 def noisy_pair_loss(
     model: nn.Module,
-    schedule: NoiseSchedule,
+    schedule: NoiseSchedule | FlowPath,
     U: torch.Tensor,
     ranking: Ranking,
     Y: np.ndarray | None,
@@ -110,10 +121,11 @@ def noisy_pair_loss(
     mode: str,
     generator: torch.Generator,
 ) -> torch.Tensor:
-    """Loss on one batch of pairs, both members noised at the same random ``t``."""
+    """Loss on one batch of pairs, both members noised at the same random ``t`` along ``schedule``
+    (the diffusion's noise schedule or the flow's path)."""
     first, second = draw_pairs(ranking, anchors, pool, generator)
     labels = pair_labels(ranking, Y, first, second, mode)
-    t = torch.randint(1, schedule.n_steps, (len(first),), generator=generator)
+    t = schedule.sample_times(len(first), generator)
     x1 = schedule.add_noise(U[first], t, torch.randn(U[first].shape, generator=generator))
     x2 = schedule.add_noise(U[second], t, torch.randn(U[second].shape, generator=generator))
     return pair_loss(pair_logits(model, x1, x2, t, mode), labels, mode)
@@ -127,11 +139,12 @@ class PreferenceTraining:
     best_val_loss: float
     steps: int
     history: list[tuple[int, float]]
+    ranking: Ranking | None = None
 
 
 def train_preference(
     model: nn.Module,
-    schedule: NoiseSchedule,
+    schedule: NoiseSchedule | FlowPath,
     U: torch.Tensor,
     Y: np.ndarray,
     *,
@@ -156,6 +169,9 @@ def train_preference(
             ``shuffle_split`` is false, as the authors did; a seeded permutation otherwise).
         val_every: steps between validations; ``val_batches`` fresh batches per check.
         patience: validations without improvement before stopping.
+
+    Returns the best weights (restored), their validation loss, the steps run, the
+    validation history and the ranking of the preference rows.
     """
     rows = preference_subset(Y, mode, subsample_ratio)
     ranking = rank_designs(Y[rows])
@@ -185,7 +201,7 @@ def train_preference(
                 if since_best >= patience:
                     break
     model.load_state_dict(best_state)
-    return PreferenceTraining(model.eval(), best_loss, step, history)
+    return PreferenceTraining(model.eval(), best_loss, step, history, ranking)
 
 
 @torch.no_grad()
@@ -208,22 +224,31 @@ def log_preference(model: nn.Module, x: torch.Tensor, x_ref: torch.Tensor, t: to
     return torch.log_softmax(logits, dim=1)[:, 0]
 
 
-def make_guide(model: nn.Module, x_ref: torch.Tensor, mode: str) -> Callable[[torch.Tensor, int], torch.Tensor]:
-    """The guidance gradient ``∇_x log p(x ≻ x_ref | t)`` for a batch, as the samplers want it.
+def make_guide(
+    model: nn.Module, x_ref: torch.Tensor, mode: str, reference: str = "previous"
+) -> Callable[[torch.Tensor, int], torch.Tensor]:
+    """The guidance gradient ``g = ∇_x log p(x ≻ x_ref | t)`` for a batch, as the samplers want it.
 
-    ``x_ref`` starts as the given reference designs ``(B, D)``; after every call it becomes
-    the iterate just scored, so from the second step on each chain is compared with its
-    own previous state (the authors' rule).  One autograd call per step for the batch.
+    ``reference="previous"`` (the authors' rule): ``x_ref`` starts as the given reference
+    designs ``(B, D)``; after every call it becomes the iterate just scored, so from the
+    second step on each chain is compared with its own previous state.
+    ``reference="self"``: ``x_ref = x`` held fixed (``x_ref`` is unused), which for the
+    Bradley–Terry model is exactly ``g = ∇f(x, t) / 2`` (one forward and backward pass).
+    One autograd call per step for the batch either way.
     """
+    if reference not in REFERENCES:
+        raise ValueError(f"unknown guidance reference {reference!r}; choose one of: {', '.join(REFERENCES)}")
     state = {"ref": x_ref.detach().clone()}
 
     def guide(x: torch.Tensor, t: int) -> torch.Tensor:
         tt = torch.full((len(x),), t, dtype=torch.long)
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
-            ref = state["ref"]
+            ref = x.detach() if reference == "self" else state["ref"]
             if mode == "dominance":
                 logp = log_preference(model, xg, ref, tt, mode)
+            elif reference == "self":
+                logp = 0.5 * model(xg, tt)  # ∇ log sigmoid(f(x) - f(x_ref)) at x_ref = x
             else:
                 with torch.no_grad():
                     f_ref = model(ref, tt)
