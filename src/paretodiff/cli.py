@@ -7,6 +7,7 @@ line ``error: ...`` on stderr and exit status 2, with nothing written.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn, Optional
@@ -14,7 +15,11 @@ from typing import NoReturn, Optional
 import numpy as np
 import typer
 
-from paretodiff import data, evaluation, tasks
+# OpenMP threads that sleep instead of spinning while they wait: on a shared machine
+# spinning threads turned a 3-second fit into a minute (set before torch is imported).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from paretodiff import data, evaluation, tasks  # noqa: E402
 from paretodiff.tables import (
     InputError,
     bounds_table,
@@ -142,22 +147,43 @@ def evaluate_command(
 
 
 PresetOption = typer.Option("default", "--preset", help="Method preset: default (ours) or faithful (the authors').")
-SamplerOption = typer.Option(None, "--sampler", help="Override the preset's sampler: ddpm or ddim.")
-StepsOption = typer.Option(None, "--steps", min=1, help="Sampling steps for --sampler ddim.")
+SamplerOption = typer.Option(
+    None, "--sampler",
+    help="Override the sampler: ddim (the default's, deterministic), heun (second order) or ddpm (the authors' "
+         "1000 ancestral steps) for the diffusion; euler or heun for --generative flow.")
+StepsOption = typer.Option(None, "--steps", min=1, help="Sampling steps (default 25; ddpm takes all 1000).")
+GenerativeOption = typer.Option(
+    None, "--generative", help="Generative model: diffusion (default) or flow (flow matching, straight path).")
 
 
-def _config(preset: str, sampler: Optional[str], steps: Optional[int]):
-    from paretodiff.pgd import PGDConfig
-
-    overrides = {}
+def _sampling_overrides(sampler: Optional[str], steps: Optional[int], n_steps: int) -> dict:
+    """Config fields for --sampler/--steps (``ddpm`` alone takes the full chain)."""
+    overrides: dict = {}
     if sampler is not None:
         overrides["sampler"] = sampler
+        if sampler == "ddpm" and steps is None:
+            overrides["sample_steps"] = n_steps
     if steps is not None:
         overrides["sample_steps"] = steps
+    return overrides
+
+
+def _config(preset: str, sampler: Optional[str], steps: Optional[int], generative: Optional[str] = None):
+    from paretodiff.pgd import PGDConfig
+
+    given = (("generative", generative), ("sampler", sampler), ("sample_steps", steps))
+    overrides = {k: v for k, v in given if v is not None}  # sampler=ddpm alone takes the full chain
     try:
         return PGDConfig.preset(preset, **overrides).validate()
     except ValueError as exc:
-        _fail(f"--preset/--sampler/--steps: {exc}")
+        _fail(f"--preset/--generative/--sampler/--steps: {exc}")
+
+
+def _use_cores() -> None:
+    """torch uses the cores this process may use (the CLI's choice; the library leaves it alone)."""
+    from paretodiff.pgd import set_threads
+
+    set_threads()
 
 
 def _proposals_frame(model, proposals):
@@ -178,6 +204,7 @@ def optimize_command(
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
     seed: int = typer.Option(0, "--seed", help="Seed of training and sampling: the same seed gives the same designs."),
     preset: str = PresetOption,
+    generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
@@ -202,7 +229,8 @@ def optimize_command(
         lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
     except InputError as exc:
         _fail(str(exc))
-    config = _config(preset, sampler, steps)
+    config = _config(preset, sampler, steps, generative)
+    _use_cores()
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
@@ -244,11 +272,12 @@ def propose_command(
     except ValueError as exc:
         _fail(str(exc))
     if sampler is not None or steps is not None:
-        changes = {k: v for k, v in (("sampler", sampler), ("sample_steps", steps)) if v is not None}
+        changes = _sampling_overrides(sampler, steps, model.config.n_steps)
         try:
             model.config = dataclasses.replace(model.config, **changes).validate()
         except ValueError as exc:
             _fail(f"--sampler/--steps: {exc}")
+    _use_cores()
     try:
         write_csv(_proposals_frame(model, model.propose(n, seed=seed)), output)
     except InputError as exc:
@@ -263,6 +292,7 @@ def run_command(
     seed: int = typer.Option(0, "--seed", help="Method seed (training and sampling)."),
     data_seed: int = typer.Option(0, "--data-seed", help="Dataset seed."),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -277,7 +307,8 @@ def run_command(
     presets = {"pgd": "default", "pgd-faithful": "faithful"}
     if method not in presets:
         _fail(f"--method must be one of {', '.join(presets)}, not {method!r}")
-    config = _config(presets[method], sampler, steps)
+    config = _config(presets[method], sampler, steps, generative)
+    _use_cores()
     dataset = _load_dataset(the_task, data_seed, quiet)
     model = ParetoDiff(config, quiet=quiet).fit(
         dataset.x_train, dataset.y_train, bounds=(the_task.lower, the_task.upper), integer_columns=[], seed=seed)
