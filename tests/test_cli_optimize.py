@@ -123,7 +123,9 @@ def test_bounds_file_errors(designs, tmp_path):
     for text, fragment in (("column,lower,upper\ndepth,0,1\n", "'depth' is not an input"),
                            ("column,lower,upper\nwidth,3,1\n", "not below"),
                            ("column,lower,upper\nwidth,1.5,3\n", "outside"),
-                           ("name,lo,hi\nwidth,0,3\n", "column,lower,upper")):
+                           ("name,lo,hi\nwidth,0,3\n", "column,lower,upper"),
+                           ("column,lower,upper\nwidth,low,3\n", "line 2, column 'lower': not a number ('low')"),
+                           ("column,lower,upper\nwidth,0,\n", "line 2, column 'upper': not a number (empty or NaN)")):
         bounds.write_text(text)
         assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "--bounds", bounds,
                          "-o", out), fragment, written=[out])

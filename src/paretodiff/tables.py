@@ -30,21 +30,26 @@ def read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
-def numeric_columns(frame: pd.DataFrame, columns: list[str], path: Path) -> np.ndarray:
+def numeric_columns(frame: pd.DataFrame, columns: list[str], path: Path, *, allow_missing: bool = False) -> np.ndarray:
     """The given columns as a float array ``(N, len(columns))``.
 
+    With ``allow_missing``, empty cells, ``nan`` and ``inf`` become non-finite values for the
+    caller to reject or drop; only text cells are errors.
+
     Raises:
-        InputError: naming the first non-numeric cell by its CSV line and column.
+        InputError: naming the first bad cell by its CSV line and column.
     """
     out = np.empty((len(frame), len(columns)))
     for j, name in enumerate(columns):
         values = pd.to_numeric(frame[name], errors="coerce")
         bad = values.isna()
+        if allow_missing:
+            bad &= frame[name].notna() & ~frame[name].astype(str).str.strip().str.lower().isin(["nan", "inf", "-inf"])
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"{path}: line {row + 2}, column {name!r}: not a number ({'empty or NaN' if pd.isna(frame[name].iloc[row]) else repr(frame[name].iloc[row])})"
-            )
+            cell = frame[name].iloc[row]
+            raise InputError(f"{path}: line {row + 2}, column {name!r}: not a number "
+                             f"({'empty or NaN' if pd.isna(cell) else repr(cell)})")
         out[:, j] = values.to_numpy(dtype=float)
     return out
 
@@ -136,17 +141,17 @@ def training_table(
     if len(objectives) < 2:
         raise InputError("--minimize/--maximize: at least 2 objective columns are needed")
     if set(minimize) & set(maximize):
-        raise InputError(f"--minimize/--maximize: column {sorted(set(minimize) & set(maximize))[0]!r} is in both")
+        raise InputError(f"--minimize/--maximize: column {min(set(minimize) & set(maximize))!r} is in both")
     inputs = [c for c in columns if c not in objectives] if not inputs else inputs
     for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs)):
         for name in names:
             if name not in columns:
                 raise InputError(f"{option}: no column {name!r} in {path} (columns: {', '.join(columns)})")
     if set(inputs) & set(objectives):
-        raise InputError(f"--inputs: column {sorted(set(inputs) & set(objectives))[0]!r} is also an objective")
+        raise InputError(f"--inputs: column {min(set(inputs) & set(objectives))!r} is also an objective")
     if not inputs:
         raise InputError(f"{path}: no input columns left besides the objectives")
-    values = numeric_values(frame, inputs + objectives, path)
+    values = numeric_columns(frame, inputs + objectives, path, allow_missing=True)
     bad = ~np.isfinite(values).all(axis=1)
     dropped = [int(i) + 2 for i in np.flatnonzero(bad)]
     if bad.any() and not drop_invalid:
@@ -157,22 +162,6 @@ def training_table(
         raise InputError(f"{path}: {len(values)} valid rows; at least {MIN_ROWS} are needed")
     X, Y = values[:, : len(inputs)], values[:, len(inputs):]
     return X, Y, inputs, objectives, ["min"] * len(minimize) + ["max"] * len(maximize), dropped
-
-
-def numeric_values(frame: pd.DataFrame, columns: list[str], path: Path) -> np.ndarray:
-    """Columns as floats; a text cell is an error naming its line and column.
-
-    Empty cells, ``nan`` and ``inf`` become non-finite values, for the caller to reject or drop.
-    """
-    out = np.empty((len(frame), len(columns)))
-    for j, name in enumerate(columns):
-        values = pd.to_numeric(frame[name], errors="coerce")
-        text = values.isna() & frame[name].notna() & ~frame[name].astype(str).str.strip().str.lower().isin(["nan", "inf", "-inf"])
-        if text.any():
-            row = int(np.flatnonzero(text.to_numpy())[0])
-            raise InputError(f"{path}: line {row + 2}, column {name!r}: not a number ({frame[name].iloc[row]!r})")
-        out[:, j] = values.to_numpy(dtype=float)
-    return out
 
 
 def bounds_table(path: Path, inputs: list[str], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
