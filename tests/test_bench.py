@@ -96,9 +96,25 @@ def test_run_records_every_cell_and_a_rerun_skips_the_finished_ones(tmp_path, mo
     summary = bench.run(cells, tmp_path, workers=0)
     assert (summary.ran, summary.skipped) == (1, 3) and calls == [cells[1]]
     assert len(bench.read_runs(tmp_path)) == 3
+    assert bench.read_runs(tmp_path)[-1]["tasks"] == ["zdt1", "re21"]
+    assert bench.read_runs(tmp_path)[-1]["methods"] == ["d-best"]
     csv_path, md_path = bench.write_results(tmp_path)
     assert "zdt1" in md_path.read_text() and csv_path.read_text().startswith("task,method,seeds")
 
+
+
+def test_results_follow_the_task_and_method_order_of_the_last_run(tmp_path):
+    cells = bench.grid(["zdt1", "re21"], ["X", "d-best"], [0])
+    for cell in cells:
+        bench.write_record(tmp_path, record(cell.task, cell.method, 0, 5.0 if cell.method == "X" else 4.0))
+    alphabetical = bench.aggregate(bench.load_records(tmp_path))
+    assert list(alphabetical["task"]) == ["re21", "re21", "zdt1", "zdt1"]
+    runs = [{"tasks": ["zdt1", "re21"], "methods": ["X", "d-best"]}]
+    ordered = bench.in_run_order(alphabetical, runs)
+    assert list(zip(ordered["task"], ordered["method"])) == [(c.task, c.method) for c in cells]
+    assert list(ordered["rank_100th"]) == [1.0, 2.0, 1.0, 2.0]
+    assert bench.in_run_order(alphabetical, [{"command": "an old log without the grid"}]).equals(alphabetical)
+    assert "| method | zdt1 | re21 |" in bench.format_markdown(ordered)
 
 class Exploding(Method):
     name = "exploding"

@@ -264,7 +264,7 @@ def run(
         if progress is not None:
             progress(record)
     summary = RunSummary(len(todo), len(cells) - len(todo), failed, time.perf_counter() - start)
-    _append_run_log(out_dir, summary, command, workers, backend)
+    _append_run_log(out_dir, summary, command, workers, backend, cells)
     return summary
 
 
@@ -352,9 +352,12 @@ def _run_ray(cells: Sequence[Cell], address: str | None) -> Iterator[dict]:
             ray.shutdown()
 
 
-def _append_run_log(out_dir: Path, summary: RunSummary, command: str | None, workers: int, backend: str) -> None:
+def _append_run_log(out_dir: Path, summary: RunSummary, command: str | None, workers: int, backend: str,
+                    cells: Sequence[Cell]) -> None:
     entry = {"command": command or " ".join(sys.argv), "finished": _now(), "machine": machine(),
-             "backend": backend, "workers": workers, **asdict(summary)}
+             "backend": backend, "workers": workers, **asdict(summary),
+             "tasks": list(dict.fromkeys(c.task for c in cells)),
+             "methods": list(dict.fromkeys(c.method for c in cells))}
     with open(out_dir / "runs.jsonl", "a") as handle:
         handle.write(json.dumps(entry) + "\n")
 
@@ -515,18 +518,33 @@ def read_runs(out_dir: str | os.PathLike) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def in_run_order(table, runs: Sequence[dict]):
+    """``table``'s rows with tasks and methods in the order of the last run's grid (its
+    ``--tasks`` and ``--methods``); others follow in their current order."""
+    if table.empty or not runs:
+        return table
+    last = runs[-1]
+    tasks = {name: i for i, name in enumerate(last.get("tasks", []))}
+    methods = {name: i for i, name in enumerate(last.get("methods", []))}
+    key = [(tasks.get(t, len(tasks)), methods.get(m, len(methods))) for t, m in zip(table["task"], table["method"])]
+    order = sorted(range(len(table)), key=key.__getitem__)
+    return table.iloc[order].reset_index(drop=True)
+
+
 def report(out_dir: str | os.PathLike) -> str:
     """The Markdown results of a benchmark folder (recomputed from its cell records)."""
-    return format_markdown(aggregate(load_records(out_dir)), read_runs(out_dir))
+    runs = read_runs(out_dir)
+    return format_markdown(in_run_order(aggregate(load_records(out_dir)), runs), runs)
 
 
 def write_results(out_dir: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``results.csv`` (one row per task and method) and ``results.md``, atomically."""
     out_dir = Path(out_dir)
-    table = aggregate(load_records(out_dir))
+    runs = read_runs(out_dir)
+    table = in_run_order(aggregate(load_records(out_dir)), runs)
     csv_path, md_path = out_dir / "results.csv", out_dir / "results.md"
     _atomic_text(csv_path, table.to_csv(index=False))
-    _atomic_text(md_path, "# Benchmark results\n\n" + format_markdown(table, read_runs(out_dir)))
+    _atomic_text(md_path, "# Benchmark results\n\n" + format_markdown(table, runs))
     return csv_path, md_path
 
 
