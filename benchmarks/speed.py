@@ -190,7 +190,8 @@ def main() -> None:
     parser.add_argument("--cells", type=Path, default=ROOT / "benchmarks" / "out" / "speed")
     parser.add_argument("--resume", action="store_true", help="reuse rows already measured in --cells")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--note", default="", help="a sentence on the conditions, written under the header")
+    parser.add_argument("--note", default="", help="a paragraph on the conditions, written under the header "
+                                                   "(the command line shows it as NOTE)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "speed.md")
     parser.add_argument("--row", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -234,12 +235,23 @@ def summary_line(r: dict) -> str:
         f"{s['sampler']}: {s['propose_seconds']:.2f}s HV {s['hv']['100th']:.3f}" for s in r["samplings"])
 
 
+def command_line() -> str:
+    """This run's command; a ``--note`` value is shown as ``NOTE`` (it is printed under the header)."""
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--note" and i + 1 < len(argv):
+            argv = [*argv[: i + 1], "NOTE", *argv[i + 2 :]]
+        elif arg.startswith("--note="):
+            argv = [*argv[:i], "--note=NOTE", *argv[i + 1 :]]
+    return shlex.join(["python", "benchmarks/speed.py", *argv])
+
+
 def report(args, task_list: list[str], results: list[dict]) -> list[str]:
     by = {(r["task"], r["row"]): r for r in results}
     lines = [
         "# Speed: fit, propose and hypervolume per sampler",
         "",
-        f"Command: `{shlex.join(['python', 'benchmarks/speed.py', *sys.argv[1:]])}`  ",
+        f"Command: `{command_line()}`  ",
         f"Machine: {machine()}  ",
         f"Date: {dt.date.today().isoformat()}  ",
         f"Dataset seed 0 (regenerated), method seeds {args.seeds} (ParetoFlow: {args.paretoflow_seeds}), "
@@ -294,6 +306,13 @@ def difference_se(a: dict, b: dict, n_a: int, n_b: int) -> float:
     return (var(a, n_a) + var(b, n_b)) ** 0.5
 
 
+def noise_text(difference: float, se: float) -> str:
+    """The HV difference with its standard error, and whether it is within two of them."""
+    verdict = "within two standard errors: equal within the seed-to-seed noise" if abs(difference) < 2 * se \
+        else ("a measured gain" if difference > 0 else "a measured loss")
+    return f" (HV difference {difference:+.3f}, standard error of the difference over the seeds {se:.3f}; {verdict})"
+
+
 def targets(task_list: list[str], by: dict) -> list[str]:
     """The issue's targets, checked on these figures."""
     out = ["## Targets", ""]
@@ -329,8 +348,8 @@ def targets(task_list: list[str], by: dict) -> list[str]:
                    f"({s['sampler']}) {zdt['fit_seconds'] + s['propose_seconds']:.1f} s against "
                    f"{faithful['fit_seconds'] + base['propose_seconds']:.1f} s = {ratio:.1f}×, HV {s['hv']['100th']:.3f} "
                    f"against {base['hv']['100th']:.3f}: **{'met' if ratio >= 10 and better else 'not met'}**"
-                   + (f" (HV difference {s['hv']['100th'] - base['hv']['100th']:+.3f}, standard error of the "
-                      f"difference over the seeds {difference_se(s, base, len(zdt['seeds']), len(faithful['seeds'])):.3f})"
+                   + (noise_text(s['hv']['100th'] - base['hv']['100th'],
+                                 difference_se(s, base, len(zdt['seeds']), len(faithful['seeds'])))
                       if len(zdt.get("seeds", [])) > 1 and len(faithful.get("seeds", [])) > 1 else "") + ".")
     return out + [""]
 
