@@ -97,6 +97,20 @@ def test_ema_copies_during_warmup_then_averages():
     assert float(ema.model.weight) == 3.0
 
 
+def test_ema_with_decay_0_keeps_the_weights_bit_for_bit():
+    """The default preset's setting (``ema_decay = 0``): the kept model is the trained one."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(7, 5)
+    ema = diffusion.EMA(model, decay=0.0, warmup=0)
+    for _ in range(3):
+        with torch.no_grad():
+            for param in model.parameters():
+                param.add_(torch.randn_like(param) / 3)
+        ema.update(model)
+        for kept, trained in zip(ema.model.parameters(), model.parameters()):
+            assert torch.equal(kept, trained)
+
+
 # ---------------------------------------------------------------------------------------
 # Few-step samplers: hand computations, the guidance-scale rule, a Gaussian mixture
 # ---------------------------------------------------------------------------------------

@@ -195,6 +195,8 @@ def test_the_flow_variant_is_deterministic_under_a_seed(fitted_flow):
     (dict(diffusion_steps=0), "diffusion_steps"),
     (dict(diffusion_val_every=-1), "diffusion_val_every"),
     (dict(guidance_scales=(float("nan"),)), "guidance_scales"),
+    (dict(ema_decay=1.0), "ema_decay"),
+    (dict(ema_warmup=-1), "ema_warmup"),
 ])
 def test_validate_names_the_bad_field(changes, field):
     with pytest.raises(ValueError, match=field):

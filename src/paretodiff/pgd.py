@@ -51,7 +51,9 @@ class PGDConfig:
     ``denoiser_arch`` and ``utility_arch`` are each ``"faithful"`` (the authors', hidden
     width ``authors_width``) or ``"default"`` (ours: ``width`` × ``depth`` residual blocks
     with a ``time_width`` Fourier time embedding).  Training: AdamW for
-    ``diffusion_steps`` steps with EMA weights; ``diffusion_data`` is ``"all"`` or
+    ``diffusion_steps`` steps; the kept weights are an exponential moving average with decay
+    ``ema_decay`` after ``ema_warmup`` steps of plain copies (``ema_decay = 0``: no averaging,
+    the default's choice at its 200-step budget); ``diffusion_data`` is ``"all"`` or
     ``"head"`` (the first ``1 - pref_val_fraction`` of rows, as the authors did).  With
     ``diffusion_val_every > 0``, ``diffusion_val_rows`` random rows are held out and the EMA
     model's loss on them (at fixed noise draws) is checked every ``diffusion_val_every``
@@ -90,8 +92,8 @@ class PGDConfig:
     diffusion_batch: int = 256
     diffusion_steps: int = 200
     grad_clip: float = 1.0
-    ema_decay: float = 0.99
-    ema_warmup: int = 2000
+    ema_decay: float = 0.0
+    ema_warmup: int = 0
     diffusion_data: str = "all"
     diffusion_val_every: int = 50
     diffusion_val_rows: int = 2048
@@ -138,6 +140,8 @@ class PGDConfig:
             "diffusion_val_every": (self.diffusion_val_every >= 0, "0 (off) or more"),
             "diffusion_val_rows": (self.diffusion_val_rows >= 1, "at least 1"),
             "diffusion_patience": (self.diffusion_patience >= 1, "at least 1"),
+            "ema_decay": (0.0 <= self.ema_decay < 1.0, "in [0, 1)"),
+            "ema_warmup": (self.ema_warmup >= 0, "0 or more"),
         }
         for name, (ok, expected) in checks.items():
             if not ok:
