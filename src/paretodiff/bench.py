@@ -531,20 +531,23 @@ def in_run_order(table, runs: Sequence[dict]):
     return table.iloc[order].reset_index(drop=True)
 
 
+def results_table(out_dir: str | os.PathLike):
+    """The aggregated table of a benchmark folder (:func:`aggregate`), in its last run's grid order."""
+    return in_run_order(aggregate(load_records(out_dir)), read_runs(out_dir))
+
+
 def report(out_dir: str | os.PathLike) -> str:
     """The Markdown results of a benchmark folder (recomputed from its cell records)."""
-    runs = read_runs(out_dir)
-    return format_markdown(in_run_order(aggregate(load_records(out_dir)), runs), runs)
+    return format_markdown(results_table(out_dir), read_runs(out_dir))
 
 
 def write_results(out_dir: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``results.csv`` (one row per task and method) and ``results.md``, atomically."""
     out_dir = Path(out_dir)
-    runs = read_runs(out_dir)
-    table = in_run_order(aggregate(load_records(out_dir)), runs)
+    table = results_table(out_dir)
     csv_path, md_path = out_dir / "results.csv", out_dir / "results.md"
     _atomic_text(csv_path, table.to_csv(index=False))
-    _atomic_text(md_path, "# Benchmark results\n\n" + format_markdown(table, runs))
+    _atomic_text(md_path, "# Benchmark results\n\n" + format_markdown(table, read_runs(out_dir)))
     return csv_path, md_path
 
 

@@ -420,8 +420,7 @@ def report_command(
     if not (folder / "cells").is_dir():
         _fail(f"{folder}: not a benchmark folder (no cells/ inside)")
     if as_csv:
-        table = bench.in_run_order(bench.aggregate(bench.load_records(folder)), bench.read_runs(folder))
-        typer.echo(table.to_csv(index=False), nl=False)
+        typer.echo(bench.results_table(folder).to_csv(index=False), nl=False)
     else:
         typer.echo(bench.report(folder))
 
