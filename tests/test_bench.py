@@ -28,7 +28,8 @@ def record(task, method, seed, hv, status="ok", d_best=4.0):
          "n": 256, "status": status}
     if status == "ok":
         r |= {"hv": {"100th": hv, "75th": hv - 1, "50th": hv - 2}, "d_best_hv": d_best, "igd": None,
-              "igd_plus": None, "fit_seconds": 1.0 + seed, "propose_seconds": 0.5, "peak_rss_mib": 100.0 + seed}
+              "igd_plus": None, "fit_seconds": 1.0 + seed, "propose_seconds": 0.5, "peak_rss_mib": 100.0 + seed,
+              "designs": [[0.5]] * 256, "objectives": [[1.0, 2.0]] * 256}
     else:
         r["error"] = "RuntimeError: boom"
     return r
@@ -98,8 +99,9 @@ def test_run_records_every_cell_and_a_rerun_skips_the_finished_ones(tmp_path, mo
     assert len(bench.read_runs(tmp_path)) == 3
     assert bench.read_runs(tmp_path)[-1]["tasks"] == ["zdt1", "re21"]
     assert bench.read_runs(tmp_path)[-1]["methods"] == ["d-best"]
-    csv_path, md_path = bench.write_results(tmp_path)
-    assert "zdt1" in md_path.read_text() and csv_path.read_text().startswith("task,method,seeds")
+    text = bench.write_results(tmp_path)
+    md_path, csv_path = tmp_path / "results.md", tmp_path / "results.csv"
+    assert "zdt1" in text and text in md_path.read_text() and csv_path.read_text().startswith("task,method,seeds")
 
 
 

@@ -88,7 +88,7 @@ def test_optimize_errors(designs, tmp_path):
     assert_error(run(*base, "--minimize", "cost,price", "--maximize", "strength"), "no column 'price'", written=[out])
     assert_error(run(*base, "--minimize", "cost"), "at least 2 objective", written=[out])
     assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", designs),
-                 "is the input file")
+                 "is the data file")
     assert_error(run(*base, "--minimize", "cost", "--maximize", "strength", "--inputs", "width,depth"),
                  "--inputs", "'depth'", written=[out])
     assert_error(run(*base, "--minimize", "cost", "--maximize", "strength", "--preset", "turbo"), "unknown preset")
@@ -132,7 +132,8 @@ def test_bounds_file_errors(designs, tmp_path):
 
 
 def test_propose_refuses_a_folder_that_is_not_a_model(tmp_path):
-    assert_error(run("propose", tmp_path, "-o", tmp_path / "p.csv"), "not a paretodiff model")
+    (tmp_path / "m").mkdir()
+    assert_error(run("propose", tmp_path / "m", "-o", tmp_path / "p.csv"), "not a paretodiff model")
 
 
 def test_run_a_benchmark_task_end_to_end():

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import numpy as np
@@ -52,24 +53,35 @@ def test_save_load_round_trip(fitted, tmp_path):
     loaded = ParetoDiff.load(tmp_path / "m")
     assert loaded.config == fitted.config and loaded.meta == fitted.meta
     np.testing.assert_array_equal(loaded.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
-    fitted.save(tmp_path / "m")  # overwriting a model folder is allowed
+    with pytest.raises(ValueError, match="already exists; pass --overwrite"):
+        fitted.save(tmp_path / "m")
+    fitted.save(tmp_path / "m", overwrite=True)  # replacing a model folder, when asked, is allowed
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folder left
 
 
 def test_load_refuses_what_it_does_not_understand(fitted, tmp_path):
+    from paretodiff.pgd import _doc_digest
+
     fitted.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "config.json").read_text())
-    for bad, match in ((dict(doc, format_version=FORMAT_VERSION + 1), "unsupported model format"),
-                       (dict(doc, format="pickle"), "unsupported model format"),
-                       (dict(doc, config=dict(doc["config"], surprise=1)), "unknown config fields")):
+    for bad, match in ((dict(doc, format_version=FORMAT_VERSION + 1), "unsupported model format version"),
+                       (dict(doc, format="pickle"), "not a paretodiff model"),
+                       (dict(doc, config=dict(doc["config"], surprise=1)), "unknown config field"),
+                       (dict(doc, meta=dict(doc["meta"], seed=1)), "do not match their SHA-256")):
         (tmp_path / "m" / "config.json").write_text(json.dumps(bad))
         with pytest.raises(ValueError, match=match):
             ParetoDiff.load(tmp_path / "m")
+    junk = b"not safetensors"
+    (tmp_path / "m" / "weights.safetensors").write_bytes(junk)
     (tmp_path / "m" / "config.json").write_text(json.dumps(doc))
-    (tmp_path / "m" / "weights.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ValueError, match="does not match the SHA-256"):
+        ParetoDiff.load(tmp_path / "m")
+    signed = dict(doc, weights_sha256=hashlib.sha256(junk).hexdigest())
+    signed["sha256"] = _doc_digest(signed)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(signed))
     with pytest.raises(ValueError, match="unreadable weights"):
         ParetoDiff.load(tmp_path / "m")
-    with pytest.raises(ValueError, match="not a paretodiff model"):
+    with pytest.raises(ValueError, match="not a folder"):
         ParetoDiff.load(tmp_path / "nothing")
 
 
@@ -252,20 +264,13 @@ def test_the_faithful_preset_keeps_the_authors_choices():
     assert all(getattr(f, k) == v for k, v in LEGACY.items())
 
 
-def test_files_of_format_version_1_load_with_the_old_behaviour(fitted_diffusion, tmp_path):
-    """A model saved before the flow variant existed has none of the new fields: it loads with
-    the values that reproduce what it did (diffusion, the authors' x_ref rule, ...)."""
-    from paretodiff.pgd import LEGACY
-
-    fitted_diffusion.save(tmp_path / "m")
+def test_files_of_format_version_1_are_refused_naming_the_version(fitted, tmp_path):
+    """Version-1 files carry no digest of their weights, so they cannot be verified."""
+    fitted.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "config.json").read_text())
-    for key in LEGACY:
-        del doc["config"][key]
-    (tmp_path / "m" / "config.json").write_text(json.dumps(doc))
-    loaded = ParetoDiff.load(tmp_path / "m")
-    assert all(getattr(loaded.config, k) == v for k, v in LEGACY.items())
-    legacy = with_config(fitted_diffusion, **LEGACY)
-    np.testing.assert_array_equal(loaded.propose(4, seed=0).X, legacy.propose(4, seed=0).X)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(dict(doc, format_version=1)))
+    with pytest.raises(ValueError, match="format version 1 .* fit the model again"):
+        ParetoDiff.load(tmp_path / "m")
 
 
 def test_the_generator_stops_on_a_validation_plateau():

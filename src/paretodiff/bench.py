@@ -27,12 +27,12 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import re
 import resource
 import sys
-import tempfile
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -45,7 +45,12 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-RECORD_VERSION = 1
+from paretodiff import files
+from paretodiff.errors import InputError
+
+log = logging.getLogger(__name__)
+
+RECORD_VERSION = 2  # 2: records carry their SHA-256 and must match their file name
 N_DESIGNS = 256
 PERCENTILES = ("100th", "75th", "50th")
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -123,14 +128,13 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
         if X.shape != (cell.n, task.n_var):
             raise ValueError(f"{cell.method} proposed an array of shape {X.shape}, expected {(cell.n, task.n_var)}")
         report = evaluation.evaluate(task, X, dataset)
-        clipped, _ = evaluation.clip_to_bounds(task, X)
-        with np.errstate(all="ignore"):
-            Y = task.evaluate(np.nan_to_num(clipped))
+        Y, _ = evaluation.objectives(task, X)
         record.update(
             hv=report.hv, d_best_hv=report.d_best_hv, igd=report.igd, igd_plus=report.igd_plus,
             spacing=report.spacing, spread=report.spread, n_clipped=report.n_clipped,
             n_non_finite=report.n_non_finite, settings=method.settings(), facts=method.facts(),
-            designs=X.tolist(), objectives=[[_finite_or_none(v) for v in row] for row in Y],
+            designs=[[_finite_or_none(v) for v in row] for row in X],
+            objectives=[[_finite_or_none(v) for v in row] for row in Y],
         )
     except Exception as exc:  # a failing method must not stop the grid
         record.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0],
@@ -173,36 +177,119 @@ def machine() -> str:
 
 
 def write_record(out_dir: str | os.PathLike, record: dict) -> Path:
-    """Write a cell's record atomically (temporary file in the same folder, then rename)."""
+    """Write a cell's record atomically (temporary file in the same folder, then rename), with its digest."""
     cell = Cell(record["task"], record["method"], record["seed"], record["data_seed"], record["n"])
     path = cell_path(out_dir, cell)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    record = {k: v for k, v in record.items() if k != "sha256"}
+    record["sha256"] = _record_digest(record)
+    files.write_text(path, json.dumps(record, allow_nan=False))
     return path
 
 
-def read_record(path: Path) -> dict | None:
-    """A cell record, or ``None`` if the file is missing, partial or not a record."""
+def _record_digest(record: dict) -> str:
+    """SHA-256 of a record without its ``sha256`` entry (canonical JSON)."""
+    body = {k: v for k, v in record.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()).hexdigest()
+
+
+def check_record(path: Path) -> tuple[dict | None, str | None]:
+    """A cell record and ``None``, or ``None`` and why the file is not a usable record.
+
+    A usable record is complete JSON of this :data:`RECORD_VERSION`, matches its SHA-256 (so
+    it was written whole by :func:`write_record` and not changed since), belongs to the cell
+    its file name says (a record copied over another seed's file is not that seed's), and
+    has every result :func:`aggregate` and :func:`plot` read.
+    """
     try:
-        record = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("record_version") != RECORD_VERSION:
-        return None
-    return record
+        record = json.loads(Path(path).read_text(), parse_constant=_no_constant)
+    except FileNotFoundError:
+        return None, "missing"
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return None, f"not complete JSON ({str(exc).splitlines()[0][:80]})"
+    if not isinstance(record, dict):
+        return None, "not a cell record"
+    if record.get("record_version") != RECORD_VERSION:
+        return None, f"record version {record.get('record_version')!r}, not {RECORD_VERSION}"
+    if record.get("sha256") != _record_digest(record):
+        return None, "does not match its SHA-256 (changed or damaged)"
+    why = _record_problem(record)
+    if why is None:
+        cell = Cell(record["task"], record["method"], record["seed"], record["data_seed"], record["n"])
+        if f"{cell.key}.json" != Path(path).name:
+            why = f"holds the record of cell {cell.key}, not of its file's cell"
+    return (None, why) if why else (record, None)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _record_problem(record: dict) -> str | None:
+    """What is missing or of the wrong type in a record, or ``None``."""
+    for key, kind in (("task", str), ("method", str), ("seed", int), ("data_seed", int), ("n", int), ("status", str)):
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+            return f"no valid {key!r}"
+    if record["status"] not in ("ok", "error"):
+        return f"unknown status {record['status']!r}"
+    if record["status"] == "error":
+        return None if isinstance(record.get("error"), str) else "no valid 'error'"
+    hv = record.get("hv")
+    if not (isinstance(hv, dict) and all(_is_number(hv.get(p)) for p in PERCENTILES)):
+        return "no valid 'hv'"
+    for key in ("d_best_hv", "fit_seconds", "propose_seconds"):
+        if not _is_number(record.get(key)):
+            return f"no valid {key!r}"
+    for key in ("igd", "igd_plus", "peak_rss_mib"):
+        if record.get(key) is not None and not _is_number(record.get(key)):
+            return f"no valid {key!r}"
+    for key in ("designs", "objectives"):
+        rows = record.get(key)
+        if not (isinstance(rows, list) and len(rows) == record["n"] and all(isinstance(r, list) for r in rows)):
+            return f"no valid {key!r}"
+        if len({len(r) for r in rows}) > 1 or any(v is not None and not _is_number(v) for row in rows for v in row):
+            return f"no valid {key!r}"
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def read_record(path: Path) -> dict | None:
+    """A cell record, or ``None`` if the file is missing, partial, changed or not that cell's record."""
+    return check_record(path)[0]
 
 
 def is_finished(out_dir: str | os.PathLike, cell: Cell) -> bool:
-    """Whether the cell has a complete record with status ``ok``."""
+    """Whether the cell has a usable record with status ``ok``."""
     record = read_record(cell_path(out_dir, cell))
     return record is not None and record.get("status") == "ok"
+
+
+FOLDER_MARKERS = ("cells", "runs.jsonl")
+
+
+def folder_problem(path: Path) -> str | None:
+    """``None`` if ``path`` may hold a benchmark run (a bench folder, or an empty folder), else why not."""
+    if not path.is_dir():
+        return "is not a folder"
+    names = sorted(p.name for p in path.iterdir())
+    if not names or (path / "cells").is_dir() or (path / "runs.jsonl").is_file():
+        return None
+    return (f"exists and is not a paretodiff bench folder (it holds {', '.join(names[:3])}"
+            + (" ..." if len(names) > 3 else "") + "); choose a new folder")
+
+
+def folder_output(option: str, path: str | os.PathLike) -> files.Output:
+    """The bench folder as an output (for :func:`paretodiff.files.check_outputs`): resumed, not replaced."""
+    return files.Output(option, Path(path), folder=True, reuse=folder_problem, needs_overwrite=False)
+
+
+def check_folder(path: str | os.PathLike) -> None:
+    """Raise :class:`InputError` unless ``path`` is a benchmark folder with records in ``cells/``."""
+    if not (Path(path) / "cells").is_dir():
+        raise InputError(f"{path}: not a benchmark folder (no cells/ inside)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -247,7 +334,7 @@ def run(
         raise ValueError(f"unknown backend {backend!r}; choose local or ray")
     out_dir = Path(out_dir)
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
-    todo = [c for c in cells if force or not is_finished(out_dir, c)]
+    todo = [c for c in cells if force or not _finished_or_warn(out_dir, c)]
     start = time.perf_counter()
     _prepare_datasets(todo)
     failed: list[str] = []
@@ -266,6 +353,14 @@ def run(
     summary = RunSummary(len(todo), len(cells) - len(todo), failed, time.perf_counter() - start)
     _append_run_log(out_dir, summary, command, workers, backend, cells)
     return summary
+
+
+def _finished_or_warn(out_dir: Path, cell: Cell) -> bool:
+    """:func:`is_finished`, with a warning for a record file that exists but cannot be used."""
+    record, why = check_record(cell_path(out_dir, cell))
+    if why is not None and why != "missing":
+        log.warning(f"{cell_path(out_dir, cell)}: {why}; the cell runs again")
+    return record is not None and record["status"] == "ok"
 
 
 def _prepare_datasets(cells: Iterable[Cell]) -> None:
@@ -358,8 +453,11 @@ def _append_run_log(out_dir: Path, summary: RunSummary, command: str | None, wor
              "backend": backend, "workers": workers, **asdict(summary),
              "tasks": list(dict.fromkeys(c.task for c in cells)),
              "methods": list(dict.fromkeys(c.method for c in cells))}
-    with open(out_dir / "runs.jsonl", "a") as handle:
-        handle.write(json.dumps(entry) + "\n")
+    path = out_dir / "runs.jsonl"
+    with open(path, "a") as handle:
+        if handle.tell() and not path.read_bytes().endswith(b"\n"):
+            handle.write("\n")  # after a line cut short, the new entry starts a line of its own
+        handle.write(json.dumps(entry, allow_nan=False) + "\n")
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,9 +466,16 @@ def _append_run_log(out_dir: Path, summary: RunSummary, command: str | None, wor
 
 
 def load_records(out_dir: str | os.PathLike) -> list[dict]:
-    """Every complete record under ``out_dir/cells`` (partial files are ignored)."""
-    paths = sorted((Path(out_dir) / "cells").glob("*.json"))
-    return [r for r in map(read_record, paths) if r is not None]
+    """Every usable record under ``out_dir/cells``; each file that is not one is ignored with a
+    warning (:func:`check_record` says why), and a bench run over its cell runs it again."""
+    records = []
+    for path in sorted((Path(out_dir) / "cells").glob("*.json")):
+        record, why = check_record(path)
+        if record is None:
+            log.warning(f"{path}: {why}; ignored (a bench run over its cell runs it again)")
+        else:
+            records.append(record)
+    return records
 
 
 def aggregate(records: Sequence[dict]):
@@ -510,12 +615,33 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
+_RUN_KEYS = {"command": str, "finished": str, "machine": str, "backend": str, "workers": int, "ran": int,
+             "skipped": int, "wall_seconds": (int, float)}
+
+
 def read_runs(out_dir: str | os.PathLike) -> list[dict]:
-    """The run log: one entry per :func:`run` into this folder."""
+    """The run log: one entry per :func:`run` into this folder; a line that is not a complete
+    entry (cut short by an interrupt, edited) is skipped with a warning."""
     path = Path(out_dir) / "runs.jsonl"
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    runs = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            entry = None
+        if not (isinstance(entry, dict) and all(isinstance(entry.get(k), t) and not isinstance(entry.get(k), bool)
+                                                 for k, t in _RUN_KEYS.items())):
+            log.warning(f"{path}: line {number} is not a complete run entry; skipped")
+            continue
+        for key in ("tasks", "methods"):
+            if not (isinstance(entry.get(key), list) and all(isinstance(v, str) for v in entry[key])):
+                entry[key] = []
+        runs.append(entry)
+    return runs
 
 
 def in_run_order(table, runs: Sequence[dict]):
@@ -538,31 +664,26 @@ def results_table(out_dir: str | os.PathLike):
 
 def report(out_dir: str | os.PathLike) -> str:
     """The Markdown results of a benchmark folder (recomputed from its cell records)."""
-    return format_markdown(results_table(out_dir), read_runs(out_dir))
+    runs = read_runs(out_dir)
+    return format_markdown(in_run_order(aggregate(load_records(out_dir)), runs), runs)
 
 
-def write_results(out_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``results.csv`` (one row per task and method) and ``results.md``, atomically."""
+def write_results(out_dir: str | os.PathLike) -> str:
+    """Write ``results.csv`` (one row per task and method) and ``results.md``, atomically.
+
+    Returns the Markdown report (:func:`report`) that ``results.md`` holds under its title.
+    """
     out_dir = Path(out_dir)
-    table = results_table(out_dir)
-    csv_path, md_path = out_dir / "results.csv", out_dir / "results.md"
-    _atomic_text(csv_path, table.to_csv(index=False))
-    _atomic_text(md_path, "# Benchmark results\n\n" + format_markdown(table, read_runs(out_dir)))
-    return csv_path, md_path
+    runs = read_runs(out_dir)
+    table = in_run_order(aggregate(load_records(out_dir)), runs)
+    text = format_markdown(table, runs)
+    files.write_text(out_dir / "results.csv", table.to_csv(index=False))
+    files.write_text(out_dir / "results.md", "# Benchmark results\n\n" + text)
+    return text
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *, seed: int | None = None) -> list[str]:
+def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *, seed: int | None = None,
+         overwrite: bool = True) -> list[str]:
     """Draw every method's proposals for one task and seed (default: the smallest seed present).
 
     Returns the methods drawn.
@@ -587,5 +708,5 @@ def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *,
     plots.benchmark_plot(
         Path(path), task_name=f"{task.name} (seed {seed})", train_Y=norm(dataset.y_train),
         d_best_Y=norm(dataset.y_train[evaluation.d_best(dataset)]), proposals=proposals,
-        ref=metrics.reference_point(task.nadir, norm), front=front)
+        ref=metrics.reference_point(task.nadir, norm), front=front, overwrite=overwrite)
     return list(proposals)

@@ -1,27 +1,36 @@
 """The ``paretodiff`` command line.
 
 Results go to stdout (or files), progress and logs to stderr.  Bad input ends with one
-line ``error: ...`` on stderr and exit status 2, with nothing written.
+line ``error: ...`` on stderr and exit status 2, with nothing written; every output path is
+checked before the work starts (:mod:`paretodiff.files`).  An interrupt (SIGINT, SIGTERM)
+ends with one line too (status 130 or 143) and leaves no partial file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Iterator, NoReturn, Optional
 
 import numpy as np
 import typer
+from typer._click.exceptions import NoArgsIsHelpError  # typer carries its own copy of click
+from typer.core import TyperGroup
 
 # OpenMP threads that sleep instead of spinning while they wait: on a shared machine
 # spinning threads turned a 3-second fit into a minute (set before torch is imported).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from paretodiff import data, evaluation, tasks  # noqa: E402
-from paretodiff.tables import (
-    InputError,
+from paretodiff import data, evaluation, files, tasks  # noqa: E402
+from paretodiff.errors import InputError, ModelError  # noqa: E402
+from paretodiff.settings import MAX_SEED  # noqa: E402
+from paretodiff.tables import (  # noqa: E402
     bounds_table,
     design_frame,
     design_matrix,
@@ -31,7 +40,93 @@ from paretodiff.tables import (
     write_csv,
 )
 
+
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives, so that clean-up code runs."""
+
+
+class _OneLineErrors(TyperGroup):
+    """The command group: every error a user can cause is one line ``error: ...`` on stderr.
+
+    Click's usage errors (a bad option value, a missing argument) would print a usage box;
+    :class:`InputError` and :class:`ModelError` come from the commands; SIGINT and SIGTERM
+    end the command through its clean-up code.  Library warnings go to stderr as
+    ``warning: ...`` lines.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        code = 0
+        with _stderr_warnings(), _sigterm_raises():
+            try:
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                code = rv if isinstance(rv, int) else 0
+                if code == 130:
+                    _error("interrupted")
+            except NoArgsIsHelpError as exc:  # the bare command: its help, as click shows it
+                exc.show()
+                code = exc.exit_code
+            except typer.TyperException as exc:  # click's usage errors: a bad option value, a missing argument
+                _error(exc.format_message())
+                code = 2
+            except InputError as exc:
+                _error(str(exc))
+                code = 2
+            except ModelError as exc:
+                _error(str(exc))
+                code = 1
+            except (typer.Abort, KeyboardInterrupt):
+                _error("interrupted")
+                code = 130
+            except Terminated:
+                _error("terminated")
+                code = 143
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _error(message: str) -> None:
+    typer.echo("error: " + " ".join(line.strip() for line in str(message).splitlines() if line.strip()), err=True)
+
+
+class _EchoHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+@contextmanager
+def _stderr_warnings() -> Iterator[None]:
+    """The library's ``logging`` warnings, one ``warning: ...`` line each on stderr."""
+    logger = logging.getLogger("paretodiff")
+    handler = _EchoHandler(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the main thread (then the old handler is back)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="Offline multi-objective optimization: propose designs from measured data "
     "(preference-guided diffusion), benchmark tasks, datasets and evaluation.",
     no_args_is_help=True,
@@ -39,13 +134,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-SeedOption = typer.Option(0, "--seed", help="Dataset seed: the same seed gives the same data.")
+
+def _seed_option(help: str, name: str = "--seed", default: int | None = 0):
+    return typer.Option(default, name, min=0, max=MAX_SEED, help=help)
+
+
+SeedOption = _seed_option("Dataset seed: the same seed gives the same data.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+OverwriteOption = typer.Option(
+    False, "--overwrite",
+    help="Replace outputs that exist already (a file; a model folder only if it holds nothing but a paretodiff model).")
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
+    raise InputError(message)
 
 
 def _task(name: str) -> tasks.Task:
@@ -66,9 +168,23 @@ def _load_dataset(task: tasks.Task, seed: int, quiet: bool) -> data.Dataset:
     return data.load(task, seed, quiet=quiet)
 
 
+def _check_outputs(outputs: list[files.Output], inputs: list[tuple[str, Path | None]], overwrite: bool) -> None:
+    """:func:`paretodiff.files.check_outputs` for the outputs and inputs that were given."""
+    files.check_outputs([o for o in outputs if o.path is not None],
+                        [(what, path) for what, path in inputs if path is not None], overwrite=overwrite)
+
+
+def _echo_json(value) -> None:
+    """JSON on stdout; a non-finite number is an error, never printed."""
+    try:
+        typer.echo(json.dumps(value, indent=2, allow_nan=False))
+    except ValueError:
+        raise ModelError("the result holds a non-finite number; nothing was printed") from None
+
+
 @app.command("tasks")
 def list_tasks(
-    seed: int = typer.Option(0, "--seed", help="Report whether this dataset seed is cached."),
+    seed: int = _seed_option("Report whether this dataset seed is cached."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List the benchmark tasks: dimensions, known true front, dataset cached or not."""
@@ -78,7 +194,7 @@ def list_tasks(
         for t in map(tasks.get, tasks.names())
     ]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        _echo_json(rows)
         return
     typer.echo(f"{'task':<10}{'group':<11}{'n_var':>6}{'n_obj':>6}  {'true front':<11}{'cached':<6}")
     for r in rows:
@@ -93,12 +209,14 @@ def data_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the designs to this CSV file (x0.., f0..)."),
     split: str = typer.Option("train", "--split", help="Which rows to export: train, test or all."),
     best: Optional[int] = typer.Option(None, "--best", min=1, help="Export only the best N training designs (D(best) for N=256)."),
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Generate (or load from the cache) a task's offline dataset; print a summary or export CSV."""
     the_task = _task(task)
     if split not in ("train", "test", "all"):
         _fail(f"--split must be train, test or all, not {split!r}")
+    _check_outputs([files.Output("-o", output)], [("dataset cache", data.cache_dir())], overwrite)
     dataset = _load_dataset(the_task, seed, quiet)
     if best is not None:
         rows = evaluation.d_best(dataset, best)
@@ -113,12 +231,9 @@ def data_command(
         summary = {"task": the_task.name, "seed": seed, "train": len(dataset.x_train), "test": len(dataset.x_test),
                    "cache": str(data.cache_path(the_task.name, seed)), **dataset.info}
         summary["collection"] = {k: v for k, v in summary["collection"].items() if k != "run_seeds"}
-        typer.echo(json.dumps(summary, indent=2))
+        _echo_json(summary)
         return
-    try:
-        write_csv(design_frame(X, Y), output)
-    except InputError as exc:
-        _fail(str(exc))
+    write_csv(design_frame(X, Y), output, overwrite=overwrite)
     _log(f"wrote {len(X)} rows to {output}", quiet)
 
 
@@ -134,26 +249,24 @@ def evaluate_command(
 ) -> None:
     """Score designs with the task's exact objective functions: HV (100th/75th/50th), IGD, D(best)."""
     the_task = _task(task)
-    try:
-        X = design_matrix(read_csv(designs), the_task.n_var, designs)
-    except InputError as exc:
-        _fail(str(exc))
+    X = design_matrix(read_csv(designs), the_task.n_var, designs)
     dataset = _load_dataset(the_task, seed, quiet)
     report = evaluation.evaluate(the_task, X, dataset, benchmark_index_bug=benchmark_index_bug)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        _echo_json(report.to_dict())
         return
     typer.echo(_format_report(report))
 
 
 PresetOption = typer.Option("default", "--preset", help="Method preset: default (ours) or faithful (the authors').")
+# The defaults named here are the default preset's (PGDConfig); a test checks that they agree.
 SamplerOption = typer.Option(
     None, "--sampler",
-    help="Override the sampler: ddim (the default's, deterministic), heun (second order) or ddpm (the authors' "
-         "1000 ancestral steps) for the diffusion; euler or heun for --generative flow.")
-StepsOption = typer.Option(None, "--steps", min=1, help="Sampling steps (default 25; ddpm takes all 1000).")
+    help="Override the sampler: euler (the default's, deterministic) or heun (second order) for the flow; "
+         "ddim, heun or ddpm (the authors' 1000 ancestral steps) for --generative diffusion.")
+StepsOption = typer.Option(None, "--steps", min=1, help="Sampling steps (default 10; ddpm takes all 1000).")
 GenerativeOption = typer.Option(
-    None, "--generative", help="Generative model: diffusion (default) or flow (flow matching, straight path).")
+    None, "--generative", help="Generative model: flow (default; flow matching, straight path) or diffusion (DDPM).")
 
 
 def _sampling_overrides(sampler: Optional[str], steps: Optional[int], n_steps: int) -> dict:
@@ -176,7 +289,7 @@ def _config(preset: str, sampler: Optional[str], steps: Optional[int], generativ
     try:
         return PGDConfig.preset(preset, **overrides).validate()
     except ValueError as exc:
-        _fail(f"--preset/--generative/--sampler/--steps: {exc}")
+        _fail(f"--preset/--generative/--sampler/--steps: {str(exc).splitlines()[0]}")
 
 
 def _use_cores() -> None:
@@ -186,12 +299,24 @@ def _use_cores() -> None:
     set_threads()
 
 
-def _proposals_frame(model, proposals):
-    frame = design_frame(proposals.X)
-    frame.columns = model.meta["input_names"]
-    frame["utility"] = proposals.utility
-    frame["guidance_scale"] = proposals.scale
+def _proposals_frame(model, proposals, quiet: bool):
+    """The proposals as a table: the design columns, then the scores under names that no
+    design column has (``utility``, or ``utility_1`` if a design column is called ``utility``)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(proposals.X, columns=model.meta["input_names"])
+    for name, values in (("utility", proposals.utility), ("guidance_scale", proposals.scale)):
+        column = _free_name(name, frame.columns)
+        if column != name:
+            _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
+        frame[column] = values
     return frame
+
+
+def _free_name(name: str, taken) -> str:
+    taken = set(map(str, taken))
+    candidates = (name if k == 0 else f"{name}_{k}" for k in range(len(taken) + 1))
+    return next(c for c in candidates if c not in taken)
 
 
 @app.command("optimize")
@@ -202,33 +327,29 @@ def optimize_command(
     inputs: Optional[str] = typer.Option(None, "--inputs", help="Design columns (default: every non-objective column)."),
     bounds: Optional[Path] = typer.Option(None, "--bounds", help="CSV with columns column,lower,upper (default: the data's range)."),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
-    seed: int = typer.Option(0, "--seed", help="Seed of training and sampling: the same seed gives the same designs."),
+    seed: int = _seed_option("Seed of training and sampling: the same seed gives the same designs."),
     preset: str = PresetOption,
     generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
-    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model to this folder."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model to this new folder."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the data's front and the proposals (PNG)."),
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Skip rows with empty or non-finite values (reported)."),
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Train preference-guided diffusion on DATA.csv and propose new designs."""
-    from paretodiff.pgd import ParetoDiff
+    from paretodiff.pgd import ParetoDiff, model_output
 
-    try:
-        minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
-        input_cols = split_names("--inputs", inputs)
-        for path in (output, plot):
-            if path is not None and path.resolve() == data_csv.resolve():
-                raise InputError(f"{path}: the output path is the input file; choose another name")
-            if path is not None and not path.parent.resolve().is_dir():
-                raise InputError(f"{path}: folder {path.parent} does not exist")
-        X, Y, input_cols, objective_cols, senses, dropped = training_table(
-            data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid)
-        lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
-    except InputError as exc:
-        _fail(str(exc))
+    minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
+    input_cols = split_names("--inputs", inputs)
+    _check_outputs([files.Output("-o", output), files.Output("--plot", plot), model_output("--save-model", save_model)
+                    if save_model is not None else files.Output("--save-model", None)],
+                   [("data file", data_csv), ("bounds file", bounds)], overwrite)
+    X, Y, input_cols, objective_cols, senses, dropped = training_table(
+        data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid)
+    lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
     config = _config(preset, sampler, steps, generative)
     _use_cores()
     if dropped:
@@ -239,16 +360,17 @@ def optimize_command(
     model = ParetoDiff(config, quiet=quiet).fit(
         X, Y, senses=senses, bounds=(lower, upper), input_names=input_cols, objective_names=objective_cols, seed=seed)
     proposals = model.propose(n, seed=seed)
-    write_csv(_proposals_frame(model, proposals), output, protect=(data_csv,))
-    _log(f"wrote {len(proposals.X)} proposed designs to {output}", quiet)
+    frame = _proposals_frame(model, proposals, quiet)
     if save_model is not None:
-        model.save(save_model)
+        model.save(save_model, overwrite=overwrite)
         _log(f"saved the model to {save_model}", quiet)
+    write_csv(frame, output, overwrite=overwrite)
+    _log(f"wrote {len(proposals.X)} proposed designs to {output}", quiet)
     if plot is not None:
         from paretodiff.plots import front_plot
 
         front_plot(plot, X, Y, proposals.X, senses=senses, input_names=input_cols, objective_names=objective_cols,
-                   lower=lower, upper=upper)
+                   lower=lower, upper=upper, overwrite=overwrite)
         _log(f"drew {plot}", quiet)
 
 
@@ -256,10 +378,11 @@ def optimize_command(
 def propose_command(
     model_dir: Path = typer.Argument(..., metavar="MODEL_DIR", help="A folder written by `optimize --save-model`."),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    seed: int = _seed_option("Sampling seed."),
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
+    overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Propose more designs from a saved model, without training again."""
@@ -267,10 +390,8 @@ def propose_command(
 
     from paretodiff.pgd import ParetoDiff
 
-    try:
-        model = ParetoDiff.load(model_dir, quiet=quiet)
-    except ValueError as exc:
-        _fail(str(exc))
+    _check_outputs([files.Output("-o", output)], [("model folder", model_dir)], overwrite)
+    model = ParetoDiff.load(model_dir, quiet=quiet)
     if sampler is not None or steps is not None:
         changes = _sampling_overrides(sampler, steps, model.config.n_steps)
         try:
@@ -278,10 +399,7 @@ def propose_command(
         except ValueError as exc:
             _fail(f"--sampler/--steps: {exc}")
     _use_cores()
-    try:
-        write_csv(_proposals_frame(model, model.propose(n, seed=seed)), output)
-    except InputError as exc:
-        _fail(str(exc))
+    write_csv(_proposals_frame(model, model.propose(n, seed=seed), quiet), output, overwrite=overwrite)
     _log(f"wrote proposed designs to {output}", quiet)
 
 
@@ -289,8 +407,8 @@ def propose_command(
 def run_command(
     task: str = typer.Argument(tasks.DEFAULT_TASK, help="Benchmark task (default: zdt1)."),
     method: str = typer.Option("pgd", "--method", help="pgd (default preset) or pgd-faithful."),
-    seed: int = typer.Option(0, "--seed", help="Method seed (training and sampling)."),
-    data_seed: int = typer.Option(0, "--data-seed", help="Dataset seed."),
+    seed: int = _seed_option("Method seed (training and sampling)."),
+    data_seed: int = _seed_option("Dataset seed.", "--data-seed"),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
     generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
@@ -323,7 +441,7 @@ def run_command(
                "fit_seconds": round(model.fit_report.seconds, 2), "propose_seconds": round(propose_seconds, 2),
                "results": results}
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        _echo_json(summary)
         return
     typer.echo(f"{method} on {the_task.name} (seed {seed}, data seed {data_seed}): "
                f"fit {summary['fit_seconds']:.1f} s, propose {summary['propose_seconds']:.1f} s")
@@ -336,13 +454,18 @@ BENCH_TASKS = "zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37"
 BENCH_METHODS = "d-best,multiple-models,paretoflow,pgd-faithful,pgd"
 
 
-def _int_list(option: str, value: str) -> list[int]:
+def _seed_list(option: str, value: str) -> list[int]:
+    """Seeds from a comma-separated option value, each a whole number in ``[0, MAX_SEED]``."""
     try:
         values = [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
         _fail(f"{option}: expected comma-separated whole numbers, got {value!r}")
     if not values:
         _fail(f"{option}: give at least one value")
+    if not all(0 <= v <= MAX_SEED for v in values):
+        _fail(f"{option}: seeds are whole numbers from 0 to {MAX_SEED}, got {value!r}")
+    if len(set(values)) != len(values):
+        _fail(f"{option}: a seed is given twice")
     return values
 
 
@@ -355,7 +478,7 @@ def bench_command(
              "pgd-faithful; or all, peers). Settings follow a colon, separated by ';': pgd-faithful:guidance_scale=20."),
     seed_list: str = typer.Option("0,1,2", "--seeds", help="Method seeds, comma-separated."),
     out: Path = typer.Option(..., "--out", help="Folder for the cell records and results.csv / results.md."),
-    data_seed: int = typer.Option(0, "--data-seed", help="Dataset seed."),
+    data_seed: int = _seed_option("Dataset seed.", "--data-seed"),
     n: int = typer.Option(256, "-n", min=1, help="Designs each method proposes per cell."),
     workers: int = typer.Option(1, "--workers", min=0, help="Cells at a time (processes; 0 = in this process)."),
     backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray."),
@@ -381,14 +504,14 @@ def bench_command(
         for spec in methods:
             baselines.make(spec)  # settings and optional extras are checked before anything runs
     except (ValueError, ImportError) as exc:
-        _fail(f"--methods: {exc}")
+        _fail(f"--methods: {str(exc).splitlines()[0]}")
     if backend not in ("local", "ray"):
         _fail(f"--backend must be local or ray, not {backend!r}")
     if address is not None and backend != "ray":
         _fail("--address needs --backend ray")
-    if out.exists() and not out.is_dir():
-        _fail(f"--out: {out} is a file, not a folder")
-    cells = bench.grid(task_names, methods, _int_list("--seeds", seed_list), data_seed=data_seed, n=n)
+    seeds = _seed_list("--seeds", seed_list)
+    _check_outputs([bench.folder_output("--out", out)], [("dataset cache", data.cache_dir())], overwrite=False)
+    cells = bench.grid(task_names, methods, seeds, data_seed=data_seed, n=n)
     todo = sum(force or not bench.is_finished(out, c) for c in cells)
     _log(f"{len(cells)} cells, {len(cells) - todo} already finished in {out}", quiet)
     with tqdm(total=todo, desc="bench", unit="cell", disable=quiet) as bar:
@@ -403,10 +526,10 @@ def bench_command(
                                 command=" ".join(["paretodiff", *sys.argv[1:]]), progress=progress)
         except ImportError as exc:
             _fail(str(exc))
-    bench.write_results(out)
+    text = bench.write_results(out)
     _log(f"ran {summary.ran} cells in {summary.wall_seconds:.0f} s ({len(summary.failed)} failed); "
          f"wrote {out / 'results.md'} and {out / 'results.csv'}", quiet)
-    typer.echo(bench.report(out))
+    typer.echo(text)
 
 
 @app.command("report")
@@ -417,8 +540,7 @@ def report_command(
     """Print the results table of a benchmark folder again (recomputed from its cell records)."""
     from paretodiff import bench
 
-    if not (folder / "cells").is_dir():
-        _fail(f"{folder}: not a benchmark folder (no cells/ inside)")
+    bench.check_folder(folder)
     if as_csv:
         typer.echo(bench.results_table(folder).to_csv(index=False), nl=False)
     else:
@@ -429,19 +551,19 @@ def report_command(
 def plot_command(
     folder: Path = typer.Argument(..., metavar="DIR", help="A folder written by `paretodiff bench`."),
     task: str = typer.Option(..., "--task", help="The task to draw."),
-    output: Path = typer.Option(..., "--output", "-o", help="PNG file to write."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Method seed to draw (default: the smallest present)."),
+    output: Path = typer.Option(..., "--output", "-o", help="PNG file to write (outside DIR)."),
+    seed: Optional[int] = _seed_option("Method seed to draw (default: the smallest present).", default=None),
+    overwrite: bool = OverwriteOption,
 ) -> None:
     """Draw every method's proposals for a task in objective space, beside the data, D(best) and the true front."""
     from paretodiff import bench
 
     the_task = _task(task)
-    if not (folder / "cells").is_dir():
-        _fail(f"{folder}: not a benchmark folder (no cells/ inside)")
-    if not output.parent.resolve().is_dir():
-        _fail(f"{output}: folder {output.parent} does not exist")
+    bench.check_folder(folder)
+    _check_outputs([files.Output("-o", output)], [("bench folder", folder), ("dataset cache", data.cache_dir())],
+                   overwrite)
     try:
-        drawn = bench.plot(folder, the_task.name, output, seed=seed)
+        drawn = bench.plot(folder, the_task.name, output, seed=seed, overwrite=overwrite)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(f"drew {len(drawn)} methods ({', '.join(drawn)}) to {output}", err=True)
@@ -449,7 +571,7 @@ def plot_command(
 
 def _format_report(report: evaluation.Report) -> str:
     def num(v: float | None) -> str:
-        return "n/a (no known front)" if v is None else f"{v:.4f}"
+        return _number(v, "n/a (no known front)")
 
     lines = [
         f"task {report.task}: {report.n_designs} designs"
@@ -460,10 +582,14 @@ def _format_report(report: evaluation.Report) -> str:
         f"  D(best) hypervolume {report.d_best_hv:.4f}",
         f"  IGD                 {num(report.igd)}",
         f"  IGD+                {num(report.igd_plus)}",
-        f"  spacing             {report.spacing:.4f}",
-        f"  spread              {report.spread:.4f}",
+        f"  spacing             {_number(report.spacing, 'n/a (fewer than 2 non-dominated designs)')}",
+        f"  spread              {_number(report.spread, 'n/a (fewer than 2 non-dominated designs)')}",
     ]
     return "\n".join(lines)
+
+
+def _number(value: float | None, missing: str) -> str:
+    return missing if value is None else f"{value:.4f}"
 
 
 def main() -> None:  # pragma: no cover - entry point for `python -m paretodiff`

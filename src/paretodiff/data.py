@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +35,13 @@ from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
 from tqdm.auto import tqdm
 
+from paretodiff.errors import InputError
+from paretodiff.files import atomic_path
 from paretodiff.pareto import crowding_distance, fronts
+from paretodiff.settings import check_seed
 from paretodiff.tasks.base import Task
+
+log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
 DATA_SIZE = 100_000
@@ -198,7 +203,7 @@ def generate(task: Task, seed: int = 0, *, size: int = DATA_SIZE, quiet: bool = 
         size: how many points to draw from the collected ones (benchmark: 100,000).
         quiet: hide the progress bar (it goes to stderr).
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, "the dataset seed"))
     per_run = task.collection.n_gen * (POP_SIZE if task.collection.algorithm == "nsga2" else _nsga3_pop(task))
     n_runs = -(-size // per_run)
     run_seeds = rng.integers(0, 2**31 - 1, size=n_runs)
@@ -237,8 +242,14 @@ def _nsga3_pop(task: Task) -> int:
 
 
 def cache_dir() -> Path:
-    """Where datasets are cached: ``$PARETODIFF_CACHE`` or the user cache directory."""
+    """Where datasets are cached: ``$PARETODIFF_CACHE`` or the user cache directory.
+
+    Raises:
+        InputError: ``$PARETODIFF_CACHE`` names something that is not a folder.
+    """
     env = os.environ.get("PARETODIFF_CACHE")
+    if env and os.path.lexists(env) and not os.path.isdir(env):
+        raise InputError(f"PARETODIFF_CACHE={env}: not a folder; point it at a folder for the dataset cache")
     return Path(env) if env else Path(platformdirs.user_cache_dir("paretodiff")) / "datasets"
 
 
@@ -248,24 +259,27 @@ def cache_path(task_name: str, seed: int) -> Path:
 
 
 def save(dataset: Dataset, path: Path) -> None:
-    """Write a dataset atomically (temporary file, then rename) with its digest."""
+    """Write a dataset atomically (temporary file, then rename) with its checksum.
+
+    The checksum (:func:`checksum`) covers the arrays and the metadata (task, seed, info).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     # one metadata entry, keys sorted: the same dataset always gives the same file bytes
-    meta = {"paretodiff": json.dumps({"task": dataset.task, "seed": dataset.seed, "sha256": dataset.digest(),
+    meta = {"paretodiff": json.dumps({"task": dataset.task, "seed": dataset.seed, "sha256": checksum(dataset),
                                       "info": dataset.info}, sort_keys=True)}
     arrays = {name: np.ascontiguousarray(getattr(dataset, name)) for name in _ARRAYS}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         save_file(arrays, tmp, metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+
+def checksum(dataset: Dataset) -> str:
+    """SHA-256 of a dataset's arrays (:meth:`Dataset.digest`) and of its task, seed and info."""
+    about = json.dumps({"task": dataset.task, "seed": dataset.seed, "info": dataset.info}, sort_keys=True)
+    return hashlib.sha256((dataset.digest() + about).encode()).hexdigest()
 
 
 def read(path: Path) -> Dataset:
-    """Read a cached dataset, verifying its digest.
+    """Read a cached dataset, verifying its checksum.
 
     Raises:
         ValueError: if the file is unreadable, partial, or its contents do not match.
@@ -274,10 +288,12 @@ def read(path: Path) -> Dataset:
         with safe_open(str(path), framework="numpy") as f:
             meta = json.loads((f.metadata() or {})["paretodiff"])
         arrays = load_file(str(path))
-        dataset = Dataset(meta["task"], int(meta["seed"]), *(arrays[n] for n in _ARRAYS), info=meta["info"])
-    except (SafetensorError, OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
-        raise ValueError(f"unreadable dataset file {path}: {exc}") from exc
-    if dataset.digest() != meta["sha256"]:
+        if not (isinstance(meta["task"], str) and isinstance(meta["info"], dict) and isinstance(meta["seed"], int)):
+            raise ValueError("metadata of the wrong type")
+        dataset = Dataset(meta["task"], meta["seed"], *(arrays[n] for n in _ARRAYS), info=meta["info"])
+    except (SafetensorError, OSError, KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise ValueError(f"unreadable dataset file {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    if checksum(dataset) != meta.get("sha256"):
         raise ValueError(f"dataset file {path} does not match its checksum")
     return dataset
 
@@ -290,20 +306,28 @@ def is_cached(task_name: str, seed: int = 0) -> bool:
 def load(task: Task | str, seed: int = 0, *, quiet: bool = True, use_cache: bool = True) -> Dataset:
     """The task's dataset for ``seed``: from the cache, else regenerated and cached.
 
-    A corrupt or partial cache file is detected (checksum) and rebuilt.
+    A corrupt or partial cache file is detected (checksum), reported as a ``logging``
+    warning and rebuilt; a cache path that is not a file is left alone (nothing is cached).
     """
     from paretodiff import tasks
 
     task = tasks.get(task) if isinstance(task, str) else task
     path = cache_path(task.name, seed)
+    if use_cache and os.path.lexists(path) and not path.is_file():
+        log.warning(f"the dataset cache path {path} is not a file; the dataset is regenerated and not cached")
+        use_cache = False
     if use_cache and path.is_file():
         try:
             dataset = read(path)
             if dataset.task == task.name and dataset.seed == seed:
                 return dataset
-        except ValueError:
-            pass
+            log.warning(f"{path} holds the dataset of {dataset.task} seed {dataset.seed}; regenerating it")
+        except ValueError as exc:
+            log.warning(f"{exc}; regenerating it")
     dataset = generate(task, seed, quiet=quiet)
     if use_cache:
-        save(dataset, path)
+        try:
+            save(dataset, path)
+        except OSError as exc:
+            log.warning(f"cannot cache the dataset in {path.parent} ({exc.strerror or exc}); it is not cached")
     return dataset

@@ -28,10 +28,11 @@ class Report:
         hv: hypervolume at the 100th, 75th and 50th percentile (keys ``"100th"``...).
         d_best_hv: hypervolume of D(best), the best ``n_best`` training designs.
         igd, igd_plus: distances to the true front (normalized space), ``None`` if unknown.
-        spacing, spread: distribution of the non-dominated designs (normalized space).
-        n_clipped: designs that had a variable outside the bounds (clipped before evaluation).
-        n_non_finite: designs whose objective values are not all finite (excluded from
-            every indicator, and counted here).
+        spacing, spread: distribution of the non-dominated designs (normalized space),
+            ``None`` with fewer than two of them.
+        n_clipped: designs with a finite variable outside the bounds (clipped before evaluation).
+        n_non_finite: designs with a non-finite variable (NaN or infinite; never clipped nor
+            evaluated) or non-finite objective values; excluded from every indicator.
     """
 
     task: str
@@ -42,8 +43,8 @@ class Report:
     d_best_hv: float
     igd: float | None
     igd_plus: float | None
-    spacing: float
-    spread: float
+    spacing: float | None
+    spread: float | None
     benchmark_index_bug: bool
 
     def to_dict(self) -> dict:
@@ -68,11 +69,32 @@ def d_best_hypervolume(task: Task, dataset: Dataset, n: int = N_BEST, *, benchma
 
 
 def clip_to_bounds(task: Task, X: np.ndarray) -> tuple[np.ndarray, int]:
-    """Clip designs ``(N, n_var)`` to the task's box; also return how many rows changed."""
+    """Clip the finite designs ``(N, n_var)`` to the task's box; also return how many changed.
+
+    A row with a non-finite variable is left as it is (it is not a design; nothing is
+    clipped in it), so callers can still tell it apart.
+    """
     X = np.asarray(X, dtype=float)
-    clipped = np.clip(X, task.lower, task.upper)
-    changed = np.any(clipped != X, axis=1) & np.isfinite(X).all(axis=1)
+    finite = np.isfinite(X).all(axis=1)
+    clipped = X.copy()
+    clipped[finite] = np.clip(X[finite], task.lower, task.upper)
+    changed = np.any(clipped != X, axis=1) & finite
     return clipped, int(changed.sum())
+
+
+def objectives(task: Task, X: np.ndarray) -> tuple[np.ndarray, int]:
+    """The exact objective values ``(N, n_obj)`` of designs ``X (N, n_var)``, clipped to the box.
+
+    Returns the values (``nan`` rows for designs with a non-finite variable, which are never
+    evaluated) and how many designs were clipped.
+    """
+    X, n_clipped = clip_to_bounds(task, X)
+    finite = np.isfinite(X).all(axis=1)
+    Y = np.full((len(X), task.n_obj), np.nan)
+    if finite.any():
+        with np.errstate(all="ignore"):
+            Y[finite] = task.evaluate(X[finite])
+    return Y, n_clipped
 
 
 def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug: bool = False) -> Report:
@@ -86,10 +108,8 @@ def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug
         benchmark_index_bug: choose the percentile and D(best) sets with the benchmark's
             index bug (for comparison with published numbers).
     """
-    X, n_clipped = clip_to_bounds(task, X)
-    with np.errstate(all="ignore"):
-        Y = task.evaluate(np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0))
-    finite = np.isfinite(Y).all(axis=1) & np.isfinite(X).all(axis=1)
+    Y, n_clipped = objectives(task, X)
+    finite = np.isfinite(Y).all(axis=1)
     norm = normalizer(dataset)
     Yn = norm(Y[finite])
     ref = metrics.reference_point(task.nadir, norm)
@@ -113,8 +133,13 @@ def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug
         d_best_hv=d_best_hypervolume(task, dataset, benchmark_index_bug=benchmark_index_bug),
         igd=igd,
         igd_plus=igd_plus,
-        spacing=metrics.spacing(nd),
-        spread=metrics.spread(nd, extremes),
+        spacing=_defined(metrics.spacing(nd)),
+        spread=_defined(metrics.spread(nd, extremes)),
         benchmark_index_bug=benchmark_index_bug,
     )
 
+
+
+def _defined(value: float) -> float | None:
+    """``None`` for an indicator that is undefined here (``nan``), else the value."""
+    return None if not np.isfinite(value) else float(value)

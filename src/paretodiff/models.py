@@ -31,7 +31,7 @@ def authors_time_code(t: torch.Tensor, dim: int) -> torch.Tensor:
     angles = t.float()[:, None] * freqs[None, :]
     code = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
     if dim % 2:
-        code = torch.cat([code, torch.zeros_like(code[:, :1])], dim=1)
+        code = torch.cat([code, code.new_zeros(len(t), 1)], dim=1)
     return code
 
 

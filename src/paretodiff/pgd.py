@@ -19,9 +19,8 @@ import copy
 import dataclasses
 import json
 import math
+import hashlib
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,15 +28,17 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load as safetensors_load
+from safetensors.torch import save_file
 from torch import nn
 from tqdm.auto import tqdm
 
-from paretodiff import diffusion, flow, guidance, models
+from paretodiff import diffusion, files, flow, guidance, models, settings
+from paretodiff.errors import InputError, ModelError
 from paretodiff.metrics import Normalizer
 from paretodiff.pareto import Ranking, rank_designs
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: config.json carries SHA-256 digests of the weights and of itself
 N_REFERENCE = 256  # the initial x_ref is the training design ranked N_REFERENCE-th
 
 
@@ -117,7 +118,13 @@ class PGDConfig:
     clamp_every: int = 100
 
     def validate(self) -> "PGDConfig":
-        """Check choices; raise ``ValueError`` naming the field otherwise."""
+        """Check every field's type and range; raise ``ValueError`` naming the field otherwise.
+
+        Values are normalized in place (ints given for float fields become floats, lists
+        for ``guidance_scales`` a tuple of floats).
+        """
+        for name, value in settings.coerce(PGDConfig, dataclasses.asdict(self), "config value").items():
+            setattr(self, name, value)
         checks = {
             "generative": (self.generative in SAMPLERS, f"one of {', '.join(SAMPLERS)}"),
             "denoiser_arch": (self.denoiser_arch in ("faithful", "default"), "faithful or default"),
@@ -128,25 +135,32 @@ class PGDConfig:
             "time_grid": (self.time_grid in diffusion.TIME_GRIDS, f"one of {', '.join(diffusion.TIME_GRIDS)}"),
             "guide_reference": (self.guide_reference in guidance.REFERENCES, f"one of {', '.join(guidance.REFERENCES)}"),
             "diffusion_data": (self.diffusion_data in ("all", "head"), "all or head"),
-            "guidance_scales": (len(self.guidance_scales) >= 1 and all(map(math.isfinite, self.guidance_scales)),
-                                "at least one finite value"),
+            "guidance_scales": (len(self.guidance_scales) >= 1, "at least one finite value"),
             "n_steps": (self.n_steps >= 2, "at least 2"),
+            "beta_start": (0.0 < self.beta_start <= self.beta_end, "above 0 and at most beta_end"),
+            "beta_end": (self.beta_end < 1.0, "below 1"),
             "sample_steps": ((self.sample_steps >= self.n_steps - 1) if self.sampler == "ddpm"
                              else self.sample_steps >= 1,
                              f"ddpm takes all n_steps - 1 = {self.n_steps - 1} steps" if self.sampler == "ddpm"
                              else "at least 1"),
-            "diffusion_steps": (self.diffusion_steps >= 1, "at least 1"),
-            "pref_max_steps": (self.pref_max_steps >= 1, "at least 1"),
+            "time_width": (self.time_width >= 2 and self.time_width % 2 == 0, "an even number, at least 2"),
+            "diffusion_weight_decay": (self.diffusion_weight_decay >= 0.0, "0 or more"),
             "diffusion_val_every": (self.diffusion_val_every >= 0, "0 (off) or more"),
-            "diffusion_val_rows": (self.diffusion_val_rows >= 1, "at least 1"),
-            "diffusion_patience": (self.diffusion_patience >= 1, "at least 1"),
             "ema_decay": (0.0 <= self.ema_decay < 1.0, "in [0, 1)"),
             "ema_warmup": (self.ema_warmup >= 0, "0 or more"),
+            "subsample_ratio": (0.0 < self.subsample_ratio <= 1.0, "in (0, 1]"),
+            "pref_val_fraction": (0.0 < self.pref_val_fraction < 1.0, "in (0, 1)"),
+            "clamp_every": (self.clamp_every >= 0, "0 (at the end) or more"),
         }
+        checks |= {name: (getattr(self, name) >= 0, "0 or more") for name in ("diffusion_lr", "pref_lr")}
+        checks["grad_clip"] = (self.grad_clip > 0, "above 0")
+        checks |= {name: (getattr(self, name) >= 1, "at least 1") for name in (
+            "authors_width", "width", "depth", "diffusion_batch", "diffusion_steps", "diffusion_val_rows",
+            "diffusion_patience", "pref_batch", "pref_max_steps", "pref_val_every", "pref_val_batches",
+            "pref_patience")}
         for name, (ok, expected) in checks.items():
             if not ok:
                 raise ValueError(f"invalid config value {name}={getattr(self, name)!r} (expected {expected})")
-        self.guidance_scales = tuple(float(s) for s in self.guidance_scales)
         return self
 
 
@@ -161,6 +175,7 @@ def _from_preset(cls, name: str, **overrides) -> PGDConfig:
     """
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    settings.coerce(cls, overrides, "config value")  # unknown names and wrong types: ValueError
     values = {**PRESETS[name], **overrides}
     owners = [g for g, samplers in SAMPLERS.items() if overrides.get("sampler") in samplers]
     if "generative" not in overrides and len(owners) == 1:  # e.g. sampler=ddim alone: the diffusion
@@ -181,8 +196,8 @@ PGDConfig.preset = classmethod(_from_preset)
 SAMPLERS: dict[str, tuple[str, ...]] = {"diffusion": ("ddpm", "ddim", "heun"), "flow": ("euler", "heun")}
 FIRST_SAMPLER: dict[str, str] = {"diffusion": "ddim", "flow": "euler"}  # when only the generative model is chosen
 
-# Values of fields added after format version 1 that reproduce what a version-1 model did;
-# loading a file without them fills these in.
+# Values of the fields added with the fast variants that reproduce the first, authors'-style
+# sampler (the diffusion, the authors' x_ref rule, ...); part of the faithful preset.
 LEGACY: dict[str, object] = {
     "generative": "diffusion", "diffusion_val_every": 0, "diffusion_val_rows": 2048, "diffusion_patience": 4,
     "time_grid": "uniform", "clip_denoised": True, "guide_reference": "previous",
@@ -245,6 +260,73 @@ def _nn_pair(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
     return denoiser, utility
 
 
+def _checked_data(X, Y, senses, bounds, input_names, objective_names):
+    """The arguments of :meth:`ParetoDiff.fit` as arrays and lists, checked.
+
+    Raises:
+        InputError: shapes, non-finite values, senses, names, bounds, and columns that cannot
+            be scaled (a range so wide that its width overflows), each naming the column.
+    """
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y) or X.shape[1] < 1:
+        raise InputError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
+    if Y.shape[1] < 2:
+        raise InputError("at least 2 objectives are needed")
+    if len(X) < 2:
+        raise InputError(f"at least 2 designs are needed, got {len(X)}")
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise InputError("X and Y must be finite")
+    senses = list(senses or ["min"] * Y.shape[1])
+    if len(senses) != Y.shape[1] or any(s not in ("min", "max") for s in senses):
+        raise InputError(f"senses must be 'min' or 'max' for each of the {Y.shape[1]} objectives")
+    input_names = _names(input_names, "x", X.shape[1], "input_names")
+    objective_names = _names(objective_names, "f", Y.shape[1], "objective_names")
+    lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else bounds
+    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    if lower.shape != (X.shape[1],) or upper.shape != (X.shape[1],):
+        raise InputError(f"bounds must give {X.shape[1]} lower and upper values")
+    for j, name in enumerate(input_names):
+        _check_range(f"input column {name!r}", lower[j], upper[j], "bounds")
+    Y_min = np.where(np.array(senses) == "max", -Y, Y)
+    for j, name in enumerate(objective_names):
+        _check_range(f"objective column {name!r}", Y_min[:, j].min(), Y_min[:, j].max(), "values")
+    return X, Y, senses, lower, upper, input_names, objective_names
+
+
+def _check_range(what: str, lo: float, hi: float, kind: str) -> None:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise InputError(f"{what}: the {kind} must be finite, got [{lo:g}, {hi:g}]")
+    if lo > hi:
+        raise InputError(f"{what}: the lower bound {lo:g} is above the upper bound {hi:g}")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(hi - lo):
+            raise InputError(f"{what}: the {kind} span [{lo:g}, {hi:g}], too wide to scale "
+                             "(its width overflows a float); rescale the column")
+
+
+def _names(names, prefix: str, count: int, what: str) -> list[str]:
+    names = [f"{prefix}{j}" for j in range(count)] if names is None else [str(n) for n in names]
+    if len(names) != count or len(set(names)) != count:
+        raise InputError(f"{what} must be {count} distinct names, got {names!r}")
+    return names
+
+
+def _checked_integer_columns(X: np.ndarray, columns) -> list[int]:
+    """The integer columns (default: those holding only whole numbers), checked."""
+    if columns is None:
+        return [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
+    columns = [int(j) for j in columns]
+    if len(set(columns)) != len(columns) or any(not 0 <= j < X.shape[1] for j in columns):
+        raise InputError(f"integer_columns must be distinct column indices below {X.shape[1]}, got {columns}")
+    return columns
+
+
+def _check_weights(net: nn.Module, why: str) -> None:
+    for name, tensor in net.state_dict().items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ModelError(f"{why}: non-finite weights in {name}")
+
+
 class ParetoDiff:
     """Preference-guided diffusion for offline multi-objective optimization."""
 
@@ -258,13 +340,20 @@ class ParetoDiff:
 
     # -- scaling ---------------------------------------------------------------------
 
-    def _to_unit(self, X: np.ndarray) -> torch.Tensor:
+    def _box(self) -> tuple[np.ndarray, np.ndarray]:
+        """The box's lower corner and widths ``(D,)``; a constant column (zero width) gets width 1."""
         lo, hi = np.asarray(self.meta["lower"]), np.asarray(self.meta["upper"])
-        return torch.as_tensor(2.0 * (X - lo) / (hi - lo) - 1.0, dtype=torch.float32)
+        return lo, np.where(hi > lo, hi - lo, 1.0)
+
+    def _to_unit(self, X: np.ndarray) -> torch.Tensor:
+        lo, span = self._box()
+        return torch.as_tensor(2.0 * (X - lo) / span - 1.0, dtype=torch.float32)
 
     def _from_unit(self, U: torch.Tensor) -> np.ndarray:
-        lo, hi = np.asarray(self.meta["lower"]), np.asarray(self.meta["upper"])
-        X = lo + (U.double().numpy() + 1.0) / 2.0 * (hi - lo)
+        lo, span = self._box()
+        hi = np.asarray(self.meta["upper"])
+        X = lo + (U.double().numpy() + 1.0) / 2.0 * span
+        X[:, hi <= lo] = lo[hi <= lo]  # a constant column stays constant
         for j in self.meta["integer_columns"]:
             X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lo[j]), np.floor(hi[j]))
         return X
@@ -296,31 +385,17 @@ class ParetoDiff:
                 ``x0..``, ``f0..``).
             seed: seeds the split, the weights, the batches and the noise.
         """
-        X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
-        if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
-            raise ValueError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
-        if Y.shape[1] < 2:
-            raise ValueError("at least 2 objectives are needed")
-        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
-            raise ValueError("X and Y must be finite")
-        senses = list(senses or ["min"] * Y.shape[1])
-        if len(senses) != Y.shape[1] or any(s not in ("min", "max") for s in senses):
-            raise ValueError(f"senses must be 'min' or 'max' for each of the {Y.shape[1]} objectives")
-        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else map(np.asarray, bounds)
-        lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-        if lower.shape != (X.shape[1],) or upper.shape != (X.shape[1],):
-            raise ValueError(f"bounds must give {X.shape[1]} lower and upper values")
-        upper = np.where(upper > lower, upper, lower + 1.0)  # a constant column keeps a unit box
-        if integer_columns is None:
-            integer_columns = [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
+        X, Y, senses, lower, upper, input_names, objective_names = _checked_data(
+            X, Y, senses, bounds, input_names, objective_names)
+        integer_columns = _checked_integer_columns(X, integer_columns)
+        seed = settings.check_seed(seed)
         Y_min = np.where(np.array(senses) == "max", -Y, Y)
         normalizer = Normalizer.fit(Y_min)
         self.meta = {
             "lower": lower.tolist(), "upper": upper.tolist(), "senses": senses,
             "integer_columns": [int(j) for j in integer_columns], "n_var": int(X.shape[1]), "n_obj": int(Y.shape[1]),
             "y_min": normalizer.y_min.tolist(), "y_max": normalizer.y_max.tolist(), "seed": int(seed),
-            "input_names": list(input_names or (f"x{j}" for j in range(X.shape[1]))),
-            "objective_names": list(objective_names or (f"f{j}" for j in range(Y.shape[1]))),
+            "input_names": input_names, "objective_names": objective_names,
         }
         Yn = normalizer(Y_min)
         start = time.perf_counter()
@@ -333,6 +408,8 @@ class ParetoDiff:
             t1 = time.perf_counter()
             pref = self._train_preference(U, Yn, generator)
             t2 = time.perf_counter()
+        _check_weights(self.denoiser, "the generative model's training diverged")
+        _check_weights(self.utility, "the preference model's training diverged")
         ranking = pref.ranking if len(pref.ranking.rank) == len(Yn) else rank_designs(Yn)
         self.meta["x_ref"] = U[_reference_row(ranking)].tolist()
         self.fit_report = FitReport(
@@ -418,10 +495,13 @@ class ParetoDiff:
         """
         if self.denoiser is None or self.utility is None:
             raise RuntimeError("fit or load the model before proposing designs")
-        if n < 1:
-            raise ValueError("n must be at least 1")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a whole number, at least 1, got {n!r}")
+        seed = settings.check_seed(seed)
         c = self.config.validate()
         scales = tuple(float(s) for s in (scales if scales is not None else c.guidance_scales))
+        if not scales or not all(map(math.isfinite, scales)):
+            raise ValueError(f"guidance scales must be finite numbers, got {scales}")
         scale = torch.tensor(scales, dtype=torch.float32).repeat_interleave(n)
         generator = torch.Generator().manual_seed(seed)
         x = torch.randn((len(scale), self.meta["n_var"]), generator=generator)
@@ -432,7 +512,11 @@ class ParetoDiff:
                 U = self._sample(x, generator, guide, scale, bar.update)
             with torch.inference_mode():
                 utility = self.utility(U, torch.ones(len(U), dtype=torch.long)).double().numpy()
-        return Proposals(self._from_unit(U), utility, scale.double().numpy())
+        X = self._from_unit(U)
+        if not (np.isfinite(X).all() and np.isfinite(utility).all()):
+            raise ModelError(f"the model proposed {int((~np.isfinite(X).all(axis=1)).sum())} design(s) with "
+                             "non-finite values; nothing can be proposed from it")
+        return Proposals(X, utility, scale.double().numpy())
 
     @property
     def n_sample_steps(self) -> int:
@@ -453,55 +537,213 @@ class ParetoDiff:
 
     # -- save / load ---------------------------------------------------------------------
 
-    def save(self, directory: str | os.PathLike) -> None:
-        """Write ``config.json`` and ``weights.safetensors`` to ``directory`` (atomically)."""
+    def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> None:
+        """Write ``config.json`` and ``weights.safetensors`` to the folder ``directory``, atomically.
+
+        ``config.json`` carries the SHA-256 of the weights file and of its own contents, which
+        :meth:`load` verifies.
+
+        Args:
+            directory: a new folder, or (with ``overwrite``) a folder holding a paretodiff model.
+            overwrite: replace an existing model folder.
+
+        Raises:
+            InputError: ``directory`` exists and is not a model folder, or exists without
+                ``overwrite``.
+        """
         if self.denoiser is None:
             raise RuntimeError("nothing to save: fit the model first")
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
-        try:
+        files.check_outputs([model_output("directory", directory)], overwrite=overwrite)
+        with files.atomic_folder(directory, overwrite=overwrite, old_files=MODEL_FILES) as tmp:
             tensors = {f"denoiser.{k}": v.contiguous() for k, v in self.denoiser.state_dict().items()}
             tensors |= {f"utility.{k}": v.contiguous() for k, v in self.utility.state_dict().items()}
-            save_file(tensors, tmp / "weights.safetensors")
-            doc = {"format": "paretodiff-pgd", "format_version": FORMAT_VERSION,
-                   "config": dataclasses.asdict(self.config), "meta": self.meta}
-            (tmp / "config.json").write_text(json.dumps(doc, indent=2))
-            if directory.exists():
-                shutil.rmtree(directory)
-            os.replace(tmp, directory)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
+            save_file(tensors, tmp / WEIGHTS_FILE)
+            doc = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION,
+                   "config": dataclasses.asdict(self.config), "meta": self.meta,
+                   "weights_sha256": _sha256((tmp / WEIGHTS_FILE).read_bytes())}
+            doc["sha256"] = _doc_digest(doc)
+            (tmp / CONFIG_FILE).write_text(json.dumps(doc, indent=2, allow_nan=False))
 
     @classmethod
     def load(cls, directory: str | os.PathLike, *, quiet: bool = True) -> "ParetoDiff":
-        """Read a model saved by :meth:`save`; refuse unknown formats, versions or fields."""
+        """Read a model saved by :meth:`save`, verified.
+
+        Raises:
+            InputError: one line naming the folder and the first problem: not a model, an
+                unknown format or version, a config field of the wrong type or shape, a
+                digest that does not match (a changed or damaged file), unreadable or
+                non-finite weights.
+        """
         directory = Path(directory)
+        doc = _read_model_doc(directory)
         try:
-            doc = json.loads((directory / "config.json").read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{directory}: not a paretodiff model ({exc})") from None
-        if doc.get("format") != "paretodiff-pgd" or doc.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{directory}: unsupported model format {doc.get('format')!r} "
-                             f"version {doc.get('format_version')!r} (this paretodiff reads version {FORMAT_VERSION})")
-        known = {f.name for f in dataclasses.fields(PGDConfig)}
-        unknown = set(doc["config"]) - known
-        if unknown:
-            raise ValueError(f"{directory}: unknown config fields {sorted(unknown)}")
-        config = PGDConfig(**{**LEGACY, **doc["config"], "guidance_scales": tuple(doc["config"]["guidance_scales"])})
+            config, meta = _checked_model_doc(doc)
+        except ValueError as exc:
+            raise InputError(f"{directory}/{CONFIG_FILE}: {exc}") from None
+        if _doc_digest(doc) != doc["sha256"]:
+            raise InputError(f"{directory}/{CONFIG_FILE}: its contents do not match their SHA-256 "
+                             "(the file was changed or damaged)")
         model = cls(config, quiet=quiet)
-        model.meta = doc["meta"]
-        model.denoiser, model.utility = _nn_pair(config, model.meta["n_var"])
+        model.meta = meta
+        model.denoiser, model.utility = _nn_pair(config, meta["n_var"])
+        tensors = _read_weights(directory / WEIGHTS_FILE, doc["weights_sha256"])
         try:
-            tensors = load_file(str(directory / "weights.safetensors"))
             for prefix, net in (("denoiser.", model.denoiser), ("utility.", model.utility)):
                 net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
-        except Exception as exc:  # safetensors and torch raise several types for bad files
-            raise ValueError(f"{directory}: unreadable weights ({str(exc).splitlines()[0]})") from None
+            _check_weights(model.denoiser, "non-finite weights")
+            _check_weights(model.utility, "non-finite weights")
+        except (RuntimeError, ModelError) as exc:
+            raise InputError(f"{directory}/{WEIGHTS_FILE}: weights that do not fit the config "
+                             f"({str(exc).splitlines()[0][:200]})") from None
         model.denoiser.eval().requires_grad_(False)
         model.utility.eval().requires_grad_(False)
         return model
+
+
+# -- model files ---------------------------------------------------------------------------
+
+MODEL_FORMAT = "paretodiff-pgd"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "weights.safetensors"
+MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
+
+
+def model_folder_problem(path: Path) -> str | None:
+    """``None`` if ``path`` is a folder holding a paretodiff model and nothing else, else why not.
+
+    Only such a folder may be replaced by a new model (with ``--overwrite``).
+    """
+    if not path.is_dir():
+        return "is not a folder"
+    names = sorted(p.name for p in path.iterdir())
+    if not names:
+        return "exists and is empty, not a paretodiff model; choose a new folder name"
+    extra = [n for n in names if n not in MODEL_FILES]
+    if extra:
+        return (f"exists and is not a paretodiff model folder (it holds {', '.join(extra[:3])}"
+                + (" ..." if len(extra) > 3 else "") + "); choose a new folder name")
+    try:
+        doc = json.loads((path / CONFIG_FILE).read_text())
+        if not (isinstance(doc, dict) and doc.get("format") == MODEL_FORMAT):
+            raise ValueError
+    except (OSError, ValueError, UnicodeDecodeError):
+        return "exists and is not a paretodiff model folder; choose a new folder name"
+    return None
+
+
+def model_output(option: str, path: Path) -> files.Output:
+    """The output description of a model folder (for :func:`paretodiff.files.check_outputs`)."""
+    return files.Output(option, Path(path), folder=True, reuse=model_folder_problem)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _doc_digest(doc: dict) -> str:
+    """SHA-256 of the model document without its ``sha256`` entry (canonical JSON)."""
+    body = {k: v for k, v in doc.items() if k != "sha256"}
+    return _sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode())
+
+
+def _read_model_doc(directory: Path) -> dict:
+    """``config.json`` as a dict of a known format and version, or :class:`InputError`."""
+    where = f"{directory}"
+    if not directory.is_dir():
+        raise InputError(f"{where}: not a folder (give a folder written by --save-model)")
+    try:
+        doc = json.loads((directory / CONFIG_FILE).read_text(), parse_constant=_no_constant)
+    except FileNotFoundError:
+        raise InputError(f"{where}: not a paretodiff model (no {CONFIG_FILE})") from None
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(f"{where}/{CONFIG_FILE}: not readable JSON ({str(exc).splitlines()[0][:120]})") from None
+    if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT:
+        raise InputError(f"{where}: not a paretodiff model ({CONFIG_FILE} does not say format {MODEL_FORMAT!r})")
+    version = doc.get("format_version")
+    if version == 1 and type(version) is int:
+        raise InputError(f"{where}: model format version 1 (paretodiff 0.1.0) carries no digest of its weights "
+                         f"and cannot be verified; fit the model again to save it as version {FORMAT_VERSION}")
+    if version != FORMAT_VERSION or type(version) is not int:
+        raise InputError(f"{where}: unsupported model format version {version!r} "
+                         f"(this paretodiff reads version {FORMAT_VERSION})")
+    return doc
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _checked_model_doc(doc: dict) -> tuple[PGDConfig, dict]:
+    """The config and meta of a model document, every field checked by type and shape."""
+    missing = [k for k in ("config", "meta", "weights_sha256", "sha256") if k not in doc]
+    if missing:
+        raise ValueError(f"missing entries: {', '.join(missing)}")
+    for key in ("weights_sha256", "sha256"):
+        if not (isinstance(doc[key], str) and len(doc[key]) == 64):
+            raise ValueError(f"{key} must be a SHA-256 hex digest")
+    if not isinstance(doc["config"], dict):
+        raise ValueError("config must be an object")
+    fields = {f.name for f in dataclasses.fields(PGDConfig)}
+    missing = sorted(fields - set(doc["config"]))
+    if missing:
+        raise ValueError(f"config lacks the field(s) {', '.join(missing)}")
+    config = PGDConfig(**settings.coerce(PGDConfig, doc["config"], "config field")).validate()
+    return config, _checked_meta(doc["meta"])
+
+
+_META_TYPES = {"lower": list, "upper": list, "senses": list, "integer_columns": list, "n_var": int, "n_obj": int,
+               "y_min": list, "y_max": list, "seed": int, "input_names": list, "objective_names": list, "x_ref": list}
+
+
+def _checked_meta(meta) -> dict:
+    """The model's ``meta`` entry, checked: types, lengths, finite numbers, ordered bounds."""
+    if not isinstance(meta, dict):
+        raise ValueError("meta must be an object")
+    if set(meta) != set(_META_TYPES):
+        raise ValueError(f"meta must have exactly the entries {', '.join(_META_TYPES)}")
+    for key, kind in _META_TYPES.items():
+        if not isinstance(meta[key], kind) or isinstance(meta[key], bool):
+            raise ValueError(f"meta.{key} must be {'a list' if kind is list else 'a whole number'}")
+    D, m = meta["n_var"], meta["n_obj"]
+    if D < 1 or m < 2:
+        raise ValueError(f"meta.n_var must be at least 1 and meta.n_obj at least 2, got {D} and {m}")
+    settings.check_seed(meta["seed"], "meta.seed")
+    for key, length in (("lower", D), ("upper", D), ("x_ref", D), ("y_min", m), ("y_max", m)):
+        values = meta[key]
+        if len(values) != length or not all(_is_number(v) and math.isfinite(v) for v in values):
+            raise ValueError(f"meta.{key} must be {length} finite numbers")
+    lower, upper = np.asarray(meta["lower"], dtype=float), np.asarray(meta["upper"], dtype=float)
+    if (lower > upper).any():
+        raise ValueError(f"meta.lower is above meta.upper in column {int(np.flatnonzero(lower > upper)[0])}")
+    for key, length in (("input_names", D), ("objective_names", m), ("senses", m)):
+        if len(meta[key]) != length or not all(isinstance(v, str) for v in meta[key]):
+            raise ValueError(f"meta.{key} must be {length} strings")
+    if any(s not in ("min", "max") for s in meta["senses"]):
+        raise ValueError("meta.senses must each be 'min' or 'max'")
+    columns = meta["integer_columns"]
+    if not all(type(j) is int and 0 <= j < D for j in columns) or len(set(columns)) != len(columns):
+        raise ValueError(f"meta.integer_columns must be distinct column indices below {D}, got {columns}")
+    return meta
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _read_weights(path: Path, digest: str) -> dict[str, torch.Tensor]:
+    """The tensors of a weights file whose bytes match ``digest``, or :class:`InputError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if _sha256(data) != digest:
+        raise InputError(f"{path}: does not match the SHA-256 recorded in {CONFIG_FILE} "
+                         "(the file was changed or damaged)")
+    try:
+        return safetensors_load(data)
+    except Exception as exc:  # safetensors raises several types for a bad file
+        raise InputError(f"{path}: unreadable weights ({str(exc).splitlines()[0][:200]})") from None
 
 
 def _reference_row(ranking: Ranking) -> int:

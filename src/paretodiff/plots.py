@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -13,20 +11,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from paretodiff.files import atomic_path  # noqa: E402
 from paretodiff.pareto import nondominated_mask  # noqa: E402
 
 
-def _save(fig, path: Path) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
+def _save(fig, path: Path, overwrite: bool = True) -> None:
     try:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_path(path, overwrite=overwrite, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def front_plot(
@@ -41,6 +35,7 @@ def front_plot(
     lower: Sequence[float],
     upper: Sequence[float],
     predicted: np.ndarray | None = None,
+    overwrite: bool = True,
 ) -> None:
     """The data in objective space with its non-dominated set, and the proposals.
 
@@ -75,7 +70,7 @@ def front_plot(
     bx.set_ylabel("position within bounds (0 = lower, 1 = upper)")
     bx.set_title("proposed designs" + ("" if predicted is not None else " (no objective predictor)"))
     bx.legend(loc="best", fontsize=8)
-    _save(fig, path)
+    _save(fig, path, overwrite)
 
 
 def benchmark_plot(
@@ -89,6 +84,7 @@ def benchmark_plot(
     front: np.ndarray | None = None,
     max_data_points: int = 5000,
     seed: int = 0,
+    overwrite: bool = True,
 ) -> None:
     """Every method's proposals in normalized objective space, beside the data.
 
@@ -134,4 +130,4 @@ def benchmark_plot(
                  f"(hypervolume reference point {np.array2string(ref, precision=2, separator=', ')})")
     fig.tight_layout()
     fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
-    _save(fig, path)
+    _save(fig, path, overwrite)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from paretodiff.errors import InputError
+from paretodiff.files import atomic_path
 
-class InputError(ValueError):
-    """Bad user input; the message is one line naming the file, row, column or option."""
+__all__ = ["InputError", "read_csv", "numeric_columns", "design_matrix", "design_frame", "write_csv",
+           "split_names", "training_table", "bounds_table", "check_finite"]
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -83,27 +83,31 @@ def design_frame(X: np.ndarray, Y: np.ndarray | None = None) -> pd.DataFrame:
     return frame
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, protect: tuple[Path, ...] = ()) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool = True) -> None:
     """Write ``frame`` to ``path`` atomically (temporary file in the same folder, then rename).
 
+    The caller has checked the path (:func:`paretodiff.files.check_outputs`).
+
     Raises:
-        InputError: if ``path`` is one of the ``protect`` paths (inputs are never overwritten)
-            or its folder does not exist.
+        InputError: if a number in ``frame`` is not finite (nothing is written), or
+            ``overwrite`` is false and ``path`` appeared meanwhile.
     """
-    path = Path(path)
-    for other in protect:
-        if path.resolve() == Path(other).resolve():
-            raise InputError(f"{path}: the output path is an input file; choose another name")
-    if not path.parent.resolve().is_dir():
-        raise InputError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
+    check_finite(frame, f"{path}")
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        with open(tmp, "w", newline="") as handle:
             frame.to_csv(handle, index=False, float_format="%.17g")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+
+def check_finite(frame: pd.DataFrame, what: str) -> None:
+    """Raise :class:`InputError` naming the first non-finite number of ``frame``'s numeric columns."""
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            bad = ~np.isfinite(values.to_numpy(dtype=float))
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise InputError(f"{what}: column {name!r}, row {row + 1} is not a finite number "
+                                 f"({values.iloc[row]}); nothing was written")
 
 
 MIN_ROWS = 16

@@ -26,6 +26,7 @@ Methods:
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 
 from paretodiff.baselines.base import Method, OfflineData, exactly_n
@@ -75,9 +76,25 @@ def _parse_value(text: str):
     if ":" in text:
         return tuple(_parse_value(v) for v in text.split(":"))
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_a_number)
     except json.JSONDecodeError:
         return text
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a finite number; settings must be finite")
+
+
+def _check_keywords(name: str, factory, options: dict) -> None:
+    """Raise ``ValueError`` for a setting the method's constructor does not take."""
+    parameters = inspect.signature(factory).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return  # the method checks its own settings (a config of its own)
+    known = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(f"unknown {name} setting(s) {', '.join(unknown)}"
+                         + (f"; known: {', '.join(sorted(known))}" if known else "; it takes none"))
 
 
 def make(spec: str) -> Method:
@@ -90,7 +107,9 @@ def make(spec: str) -> Method:
     """
     name, options = parse_spec(spec)
     module, cls, fixed = _REGISTRY[name]
-    method = getattr(importlib.import_module(module), cls)(**fixed, **options)
+    factory = getattr(importlib.import_module(module), cls)
+    _check_keywords(name, factory, options)
+    method = factory(**fixed, **options)
     method.name = spec.strip()
     return method
 

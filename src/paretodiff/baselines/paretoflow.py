@@ -95,6 +95,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from paretodiff import settings
 from paretodiff.baselines.base import Method, OfflineData, exactly_n
 from paretodiff.pareto import select_best
 
@@ -169,18 +170,12 @@ class ParetoFlowConfig:
         """
         if name not in PRESETS:
             raise ValueError(f"unknown paretoflow preset {name!r}; known presets: {', '.join(PRESETS)}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise ValueError(f"unknown paretoflow setting(s): {', '.join(sorted(unknown))}; "
-                             f"known settings: {', '.join(sorted(known))}")
+        settings.coerce(cls, overrides, "paretoflow setting")  # unknown names and wrong types
         return cls(**{**PRESETS[name], **overrides}).validate()
 
     def validate(self) -> ParetoFlowConfig:
         """Check types and ranges, coercing ints given for float settings; return the config."""
-        values = {}
-        for f in dataclasses.fields(self):
-            values[f.name] = _coerce(f.name, getattr(self, f.name), f.type)
+        values = settings.coerce(ParetoFlowConfig, dataclasses.asdict(self), "paretoflow setting")
         for name in ("fm_epochs", "fm_batch_size", "fm_validation_size", "fm_sampling_steps", "fm_hidden_size",
                      "proxy_epochs", "proxy_batch_size", "O"):
             if values[name] < 1:
@@ -202,19 +197,6 @@ class ParetoFlowConfig:
             raise ValueError(f"paretoflow setting init_method must be 'd_best' or 'empty_init', "
                              f"got {values['init_method']!r}")
         return dataclasses.replace(self, **values)
-
-
-def _coerce(name: str, value, kind: str):
-    """``value`` as the field type ``kind`` (``"int"``, ``"float"``, ``"bool"``, ``"str"``)."""
-    ok = {
-        "int": isinstance(value, (int, np.integer)) and not isinstance(value, bool),
-        "float": isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool),
-        "bool": isinstance(value, (bool, np.bool_)),
-        "str": isinstance(value, str),
-    }[kind]
-    if not ok:
-        raise ValueError(f"paretoflow setting {name} must be {kind}, got {value!r}")
-    return {"int": int, "float": float, "bool": bool, "str": str}[kind](value)
 
 
 PRESETS: dict[str, dict] = {

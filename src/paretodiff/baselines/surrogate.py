@@ -69,6 +69,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from paretodiff import settings
 from paretodiff.baselines.base import Method, OfflineData, exactly_n
 from paretodiff.pareto import select_best
 
@@ -114,18 +115,14 @@ class SurrogateConfig:
         """
         if name not in PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise ValueError(f"unknown surrogate setting(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(known))}")
-        if "hidden" in overrides:
-            hidden = overrides["hidden"]
-            overrides["hidden"] = tuple(int(w) for w in (hidden if isinstance(hidden, (tuple, list)) else (hidden,)))
+        if "hidden" in overrides and not isinstance(overrides["hidden"], (tuple, list)):
+            overrides["hidden"] = (overrides["hidden"],)  # one hidden layer: hidden=512
+        overrides = settings.coerce(cls, overrides, "surrogate setting")
         return cls(**{**PRESETS[name], **overrides}).validate()
 
     def validate(self) -> SurrogateConfig:
-        """Check the values; raise ``ValueError`` naming the field otherwise."""
+        """Check the types and values; raise ``ValueError`` naming the field otherwise."""
+        settings.coerce(SurrogateConfig, dataclasses.asdict(self), "surrogate setting")
         checks = {
             "hidden": len(self.hidden) >= 1 and all(w >= 1 for w in self.hidden),
             "epochs": self.epochs >= 1,
