@@ -266,3 +266,19 @@ def test_each_method_runs_a_cell_on_a_tiny_task(name):
     assert np.isfinite(np.array(rec["objectives"], dtype=float)).all()
     assert rec["hv"]["100th"] > 0
     json.dumps(rec["settings"]), json.dumps(rec["facts"])  # serializable
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(TINY_SPECS))
+def test_each_method_works_with_one_two_and_three_design_columns(name, dim):
+    """D = 1 once crashed every pgd run (the authors' time code had width 0)."""
+    if name.startswith("paretoflow"):
+        pytest.importorskip("paretoflow")
+    rng = np.random.default_rng(dim)
+    X = rng.uniform(0.0, 1.0, (500, dim))  # ParetoFlow needs a row per weight vector (400)
+    Y = np.column_stack([(X ** 2).sum(axis=1), ((X - 1.0) ** 2).sum(axis=1)])
+    method = baselines.make(TINY_SPECS[name])
+    method.fit(baselines.OfflineData(X, Y, np.zeros(dim), np.ones(dim)), seed=0)
+    P = np.asarray(method.propose(16, seed=0))
+    assert P.shape == (16, dim) and np.isfinite(P).all()
+    assert (P >= 0.0).all() and (P <= 1.0).all()

@@ -28,7 +28,7 @@ from typer.core import TyperGroup
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from paretodiff import data, evaluation, files, tasks  # noqa: E402
-from paretodiff.errors import InputError, ModelError  # noqa: E402
+from paretodiff.errors import InputError, ModelError, Terminated  # noqa: E402
 from paretodiff.settings import MAX_SEED  # noqa: E402
 from paretodiff.tables import (  # noqa: E402
     bounds_table,
@@ -39,10 +39,6 @@ from paretodiff.tables import (  # noqa: E402
     training_table,
     write_csv,
 )
-
-
-class Terminated(BaseException):
-    """Raised in the main thread when SIGTERM arrives, so that clean-up code runs."""
 
 
 class _OneLineErrors(TyperGroup):
@@ -592,9 +588,5 @@ def _number(value: float | None, missing: str) -> str:
     return missing if value is None else f"{value:.4f}"
 
 
-def main() -> None:  # pragma: no cover - entry point for `python -m paretodiff`
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    app(prog_name="paretodiff")

@@ -13,3 +13,11 @@ class InputError(ValueError):
 
 class ModelError(RuntimeError):
     """A model that cannot be used: its training diverged, or it produced non-finite designs."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives, so that clean-up code runs.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: code that catches ``Exception`` to
+    record a failure and go on (a benchmark cell) does not swallow it.
+    """

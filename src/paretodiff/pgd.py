@@ -321,10 +321,11 @@ def _checked_integer_columns(X: np.ndarray, columns) -> list[int]:
     return columns
 
 
-def _check_weights(net: nn.Module, why: str) -> None:
+def _check_weights(net: nn.Module, what: str) -> None:
+    """Raise :class:`ModelError` if a weight of ``net`` is not finite (``what`` starts the message)."""
     for name, tensor in net.state_dict().items():
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
-            raise ModelError(f"{why}: non-finite weights in {name}")
+            raise ModelError(f"{what}: non-finite weights in {name}")
 
 
 class ParetoDiff:
@@ -591,11 +592,14 @@ class ParetoDiff:
         try:
             for prefix, net in (("denoiser.", model.denoiser), ("utility.", model.utility)):
                 net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
-            _check_weights(model.denoiser, "non-finite weights")
-            _check_weights(model.utility, "non-finite weights")
-        except (RuntimeError, ModelError) as exc:
+        except RuntimeError as exc:
             raise InputError(f"{directory}/{WEIGHTS_FILE}: weights that do not fit the config "
                              f"({str(exc).splitlines()[0][:200]})") from None
+        try:
+            _check_weights(model.denoiser, "the generator")
+            _check_weights(model.utility, "the preference model")
+        except ModelError as exc:
+            raise InputError(f"{directory}/{WEIGHTS_FILE}: {exc}; the model cannot propose designs") from None
         model.denoiser.eval().requires_grad_(False)
         model.utility.eval().requires_grad_(False)
         return model
@@ -700,8 +704,9 @@ def _checked_meta(meta) -> dict:
     """The model's ``meta`` entry, checked: types, lengths, finite numbers, ordered bounds."""
     if not isinstance(meta, dict):
         raise ValueError("meta must be an object")
-    if set(meta) != set(_META_TYPES):
-        raise ValueError(f"meta must have exactly the entries {', '.join(_META_TYPES)}")
+    missing, unknown = [k for k in _META_TYPES if k not in meta], sorted(set(meta) - set(_META_TYPES))
+    if missing or unknown:
+        raise ValueError(f"meta lacks {', '.join(missing)}" if missing else f"unknown meta entries {', '.join(unknown)}")
     for key, kind in _META_TYPES.items():
         if not isinstance(meta[key], kind) or isinstance(meta[key], bool):
             raise ValueError(f"meta.{key} must be {'a list' if kind is list else 'a whole number'}")

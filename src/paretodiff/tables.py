@@ -180,9 +180,15 @@ def bounds_table(path: Path, inputs: list[str], X: np.ndarray) -> tuple[np.ndarr
             raise InputError(f"{path}: the bounds file needs the columns column,lower,upper")
     lower, upper = X.min(axis=0), X.max(axis=0)
     limits = numeric_columns(frame, ["lower", "upper"], path)
+    seen: set[str] = set()
     for i, (name, (lo, hi)) in enumerate(zip(frame["column"].astype(str), limits)):
         if name not in inputs:
             raise InputError(f"{path}: line {i + 2}: {name!r} is not an input column ({', '.join(inputs)})")
+        if name in seen:
+            raise InputError(f"{path}: line {i + 2}: column {name!r} is listed twice")
+        seen.add(name)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise InputError(f"{path}: line {i + 2}: the bounds of {name!r} must be finite numbers, got {lo}, {hi}")
         if not lo < hi:
             raise InputError(f"{path}: line {i + 2}: lower bound {lo} is not below upper bound {hi}")
         j = inputs.index(name)

@@ -211,6 +211,18 @@ PRESETS: dict[str, dict] = {
 # ---------------------------------------------------------------------------------------
 
 
+def _package_columns(X: np.ndarray, lower: np.ndarray, upper: np.ndarray):
+    """The designs and box as the package is given them: a one-column design as two copies.
+
+    The package squeezes its final designs to a 1-D array, which its proxies cannot take when
+    ``D = 1``; with two identical columns the flow and the proxies see the same information,
+    and :meth:`ParetoFlowMethod.propose` keeps the first column of what comes back.
+    """
+    if X.shape[1] == 1:
+        return np.repeat(X, 2, axis=1), np.repeat(lower, 2), np.repeat(upper, 2)
+    return X, lower, upper
+
+
 def _package():
     """The ``paretoflow`` package and the modules the adapter drives.
 
@@ -423,7 +435,8 @@ class ParetoFlowMethod(Method):
         pf = _package()
         self._check(data)
         order = np.random.default_rng(seed).permutation(len(data.X))
-        task = self._make_task(data.X[order], data.Y[order], data.lower, data.upper)
+        X, lower, upper = _package_columns(data.X[order], data.lower, data.upper)
+        task = self._make_task(X, data.Y[order], lower, upper)
         device = importlib.import_module("paretoflow.paretoflow").device
         with seeded(seed), _quiet(self.config.verbose), tempfile.TemporaryDirectory(prefix="paretoflow-") as tmp:
             fm, fm_facts = self._train_flow(pf, task, device, tmp)
@@ -527,6 +540,7 @@ class ParetoFlowMethod(Method):
             raise ValueError(f"ParetoFlow keeps at most one design per weight vector: it can propose 1 to "
                              f"{n_weights} designs for {self._task.n_obj} objectives, not {n}")
         X, archive = self._sample(n, seed)
+        X = X[:, : len(self._bounds[0])]  # the first copy of a one-column design (see _package_columns)
         X = np.clip(X[np.isfinite(X).all(axis=1)], *self._bounds)
         self._facts.update(archive_unique=archive, returned=len(X),
                            returned_unique=len(np.unique(X, axis=0)), padded=max(0, n - len(X)))
