@@ -116,3 +116,14 @@ def test_error_bad_split_and_missing_output_folder(tmp_path):
     out = tmp_path / "no" / "such" / "dir.csv"
     assert_one_line_error(run("data", "vlmop1", "-o", out, "--quiet"), "does not exist")
     assert not out.exists()
+
+
+def test_the_sampling_help_names_the_default_presets_choices():
+    """The help text states the default preset's generative model, sampler and steps."""
+    from paretodiff import cli
+    from paretodiff.pgd import PGDConfig
+
+    default = PGDConfig.preset("default")
+    assert f"{default.generative} (default" in cli.GenerativeOption.help
+    assert f"{default.sampler} (the default's" in cli.SamplerOption.help
+    assert f"(default {default.sample_steps};" in cli.StepsOption.help

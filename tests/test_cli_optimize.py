@@ -7,21 +7,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from paretodiff import data, pgd
 from paretodiff.cli import app
 
 runner = CliRunner()
-TINY = dict(n_steps=40, width=16, authors_width=16, depth=1, time_width=8, diffusion_steps=20, pref_max_steps=20,
-            pref_val_every=10, pref_batch=32, diffusion_batch=32)
-
-
-@pytest.fixture(autouse=True)
-def tiny_budgets(monkeypatch, tmp_path):
-    monkeypatch.setitem(pgd.PRESETS, "default", dict(TINY))
-    monkeypatch.setitem(pgd.PRESETS, "faithful", {**pgd.PRESETS["faithful"], **TINY, "authors_width": 16})
-    monkeypatch.setenv("PARETODIFF_CACHE", str(tmp_path / "cache"))
-    real_generate = data.generate
-    monkeypatch.setattr(data, "generate", lambda task, seed=0, **kw: real_generate(task, seed, size=1_000))
+pytestmark = pytest.mark.usefixtures("tiny_cli_budgets")
 
 
 @pytest.fixture
