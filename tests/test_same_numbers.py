@@ -1,0 +1,97 @@
+"""The structure may change; the numbers may not: SHA-256 of proposed designs for fixed seeds.
+
+The digests in ``tests/data/digests.json`` were recorded before the code was reorganized
+(``PARETODIFF_RECORD_DIGESTS=1 pytest tests/test_same_numbers.py -m "slow or not slow"``
+writes them).  Floating-point results depend on the CPU's instruction set, so the digests are
+compared only on the machine kind they were recorded on (the CPU model and the
+instruction set of torch's kernels); elsewhere the test is skipped and says why.
+
+``quick`` cases (default run): the real presets, budgets cut where it keeps the test short,
+on 1,000-point datasets and a 60-row CSV.  ``full`` cases (``slow``): the real presets on
+the real datasets (dataset seed 0), as ``paretodiff bench`` runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from paretodiff import baselines, bench, data, tasks
+
+DIGESTS = Path(__file__).parent / "data" / "digests.json"
+RECORD = os.environ.get("PARETODIFF_RECORD_DIGESTS") == "1"
+QUICK_SPECS = {
+    "pgd": "pgd",
+    "pgd-faithful": "pgd-faithful:diffusion_steps=60,pref_max_steps=60,pref_val_every=20",
+    "multiple-models": "multiple-models:hidden=32:32,epochs=3",
+}
+FULL_SPECS = {"pgd": "pgd", "pgd-faithful": "pgd-faithful", "multiple-models": "multiple-models"}
+
+
+def cpu() -> str:
+    """The CPU model and the instruction set torch's kernels use (the results depend on both)."""
+    return f"{bench.machine().split(',')[0]}, torch kernels {torch.backends.cpu.get_cpu_capability()}"
+
+
+def digest(X: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
+
+
+def method_digest(spec: str, task: str, size: int | None) -> str:
+    torch.set_num_threads(1)
+    the_task = tasks.get(task)
+    dataset = data.generate(the_task, 0, size=size) if size else data.load(the_task, 0)
+    method = baselines.make(spec)
+    method.fit(baselines.OfflineData(dataset.x_train, dataset.y_train, the_task.lower, the_task.upper, task), seed=0)
+    return digest(method.propose(256, seed=0))
+
+
+def optimize_digest(tmp_path: Path) -> str:
+    from paretodiff.cli import app
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.0, 1.0, (60, 3))
+    lines = ["a,b,k,cost,loss"] + [f"{a:.6g},{b:.6g},{int(k)},{a + b:.6g},{(1 - a) ** 2 + k:.6g}"
+                                   for a, b, k in zip(X[:, 0], X[:, 1], rng.integers(1, 4, 60))]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(app, ["optimize", str(tmp_path / "d.csv"), "--minimize", "cost", "--maximize",
+                                      "loss", "-n", "64", "-o", str(tmp_path / "p.csv"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return hashlib.sha256((tmp_path / "p.csv").read_bytes()).hexdigest()
+
+
+def check(key: str, value: str) -> None:
+    recorded = json.loads(DIGESTS.read_text()) if DIGESTS.is_file() else {"cpu": cpu(), "digests": {}}
+    if RECORD:
+        recorded["cpu"] = cpu()
+        recorded["digests"][key] = value
+        DIGESTS.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+        return
+    if recorded["cpu"] != cpu():
+        pytest.skip(f"digests recorded on {recorded['cpu']!r}, this CPU is {cpu()!r}")
+    assert value == recorded["digests"][key], key
+
+
+@pytest.mark.parametrize("task", ["re21", "zdt1"])
+@pytest.mark.parametrize("name", sorted(QUICK_SPECS))
+def test_quick_digests(name, task, tmp_path, monkeypatch):
+    monkeypatch.setenv("PARETODIFF_CACHE", str(tmp_path / "cache"))
+    check(f"quick/{name}/{task}", method_digest(QUICK_SPECS[name], task, size=1000))
+
+
+def test_optimize_digest(tmp_path):
+    check("quick/optimize", optimize_digest(tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["re21", "zdt1"])
+@pytest.mark.parametrize("name", sorted(FULL_SPECS))
+def test_full_digests(name, task):
+    check(f"full/{name}/{task}", method_digest(FULL_SPECS[name], task, size=None))
