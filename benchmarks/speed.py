@@ -133,10 +133,9 @@ def scales_text() -> str:
 
 
 def model_steps(config) -> int:
-    from paretodiff import diffusion
+    from paretodiff.pgd import ParetoDiff
 
-    return config.n_steps - 1 if config.sampler == "ddpm" else len(
-        diffusion.timesteps(config.n_steps, config.sample_steps, config.time_grid))
+    return ParetoDiff(config).n_sample_steps
 
 
 def _proposer(model, config, seed: int):

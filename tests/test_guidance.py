@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from paretodiff import guidance
-from paretodiff.diffusion import NoiseSchedule
+from paretodiff.generative.paths import DiffusionPath as NoiseSchedule
 from paretodiff.pareto import rank_designs
 
 

@@ -171,7 +171,7 @@ def fitted_flow():
 
 
 def test_the_flow_variant_fits_proposes_saves_and_loads(fitted_flow, tmp_path):
-    from paretodiff.flow import FlowPath
+    from paretodiff.generative.paths import FlowPath
 
     assert isinstance(fitted_flow.path, FlowPath) and fitted_flow.fit_report.diffusion_steps == TINY["diffusion_steps"]
     for sampler, steps in (("euler", 10), ("euler", 3), ("heun", 6)):

@@ -25,7 +25,6 @@ its third logit is ``g(x1, t) + g(x2, t)`` from a tie head on the same features.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,8 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from paretodiff.diffusion import NoiseSchedule
-from paretodiff.flow import FlowPath
+from paretodiff.generative import training
+from paretodiff.generative.paths import Path
 from paretodiff.pareto import Ranking, rank_designs, select_best
 
 LABEL_MODES = ("crowding", "subcrowding", "dominance")
@@ -112,7 +111,7 @@ def pair_loss(logits: torch.Tensor, labels: torch.Tensor, mode: str) -> torch.Te
 
 def noisy_pair_loss(
     model: nn.Module,
-    schedule: NoiseSchedule | FlowPath,
+    path: Path,
     U: torch.Tensor,
     ranking: Ranking,
     Y: np.ndarray | None,
@@ -121,13 +120,13 @@ def noisy_pair_loss(
     mode: str,
     generator: torch.Generator,
 ) -> torch.Tensor:
-    """Loss on one batch of pairs, both members noised at the same random ``t`` along ``schedule``
-    (the diffusion's noise schedule or the flow's path)."""
+    """Loss on one batch of pairs, both members noised at the same random ``t`` along ``path``
+    (the diffusion's or the flow's)."""
     first, second = draw_pairs(ranking, anchors, pool, generator)
     labels = pair_labels(ranking, Y, first, second, mode)
-    t = schedule.sample_times(len(first), generator)
-    x1 = schedule.add_noise(U[first], t, torch.randn(U[first].shape, generator=generator))
-    x2 = schedule.add_noise(U[second], t, torch.randn(U[second].shape, generator=generator))
+    t = path.sample_times(len(first), generator)
+    x1 = path.add_noise(U[first], t, torch.randn(U[first].shape, generator=generator))
+    x2 = path.add_noise(U[second], t, torch.randn(U[second].shape, generator=generator))
     return pair_loss(pair_logits(model, x1, x2, t, mode), labels, mode)
 
 
@@ -144,7 +143,7 @@ class PreferenceTraining:
 
 def train_preference(
     model: nn.Module,
-    schedule: NoiseSchedule | FlowPath,
+    path: Path,
     U: torch.Tensor,
     Y: np.ndarray,
     *,
@@ -181,36 +180,29 @@ def train_preference(
     n_val = max(2, int(val_fraction * len(rows)))
     train_pool, val_pool = order[:-n_val], order[-n_val:]
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    best_state, best_loss, since_best, history = copy.deepcopy(model.state_dict()), float("inf"), 0, []
-    step = 0
-    for step in range(1, max_steps + 1):
+
+    def train_step(step: int) -> None:
         anchors = train_pool[torch.randint(len(train_pool), (batch_size,), generator=generator)]
-        loss = noisy_pair_loss(model, schedule, U_sub, ranking, Y_sub, anchors, train_pool, mode, generator)
+        loss = noisy_pair_loss(model, path, U_sub, ranking, Y_sub, anchors, train_pool, mode, generator)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if progress is not None:
-            progress()
-        if step % val_every == 0 or step == max_steps:
-            val = _validation_loss(model, schedule, U_sub, ranking, Y_sub, val_pool, mode, val_batches, batch_size, generator)
-            history.append((step, val))
-            if val < best_loss:
-                best_loss, best_state, since_best = val, copy.deepcopy(model.state_dict()), 0
-            else:
-                since_best += 1
-                if since_best >= patience:
-                    break
-    model.load_state_dict(best_state)
-    return PreferenceTraining(model.eval(), best_loss, step, history, ranking)
+
+    def validate() -> float:
+        return _validation_loss(model, path, U_sub, ranking, Y_sub, val_pool, mode, val_batches, batch_size, generator)
+
+    stopped = training.early_stopping(train_step, validate, model, rounds=max_steps, every=val_every,
+                                      patience=patience, progress=progress)
+    return PreferenceTraining(model.eval(), stopped.best_loss, stopped.rounds, stopped.history, ranking)
 
 
 @torch.no_grad()
-def _validation_loss(model, schedule, U, ranking, Y, pool, mode, n_batches, batch_size, generator) -> float:
+def _validation_loss(model, path, U, ranking, Y, pool, mode, n_batches, batch_size, generator) -> float:
     model.eval()
     losses = []
     for _ in range(n_batches):
         anchors = pool[torch.randint(len(pool), (min(batch_size * 4, 4096),), generator=generator)]
-        losses.append(float(noisy_pair_loss(model, schedule, U, ranking, Y, anchors, pool, mode, generator)))
+        losses.append(float(noisy_pair_loss(model, path, U, ranking, Y, anchors, pool, mode, generator)))
     model.train()
     return float(np.mean(losses))
 

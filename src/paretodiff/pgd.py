@@ -15,7 +15,6 @@ shift, in the noise prediction, or in the velocity; see ``docs/method.md``).
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import json
 import math
@@ -33,7 +32,9 @@ from safetensors.torch import save_file
 from torch import nn
 from tqdm.auto import tqdm
 
-from paretodiff import diffusion, files, flow, guidance, models, settings
+from paretodiff import files, guidance, models, settings
+from paretodiff.generative import paths, samplers, training
+from paretodiff.generative.grids import TIME_GRIDS
 from paretodiff.errors import InputError, ModelError
 from paretodiff.metrics import Normalizer
 from paretodiff.pareto import Ranking, rank_designs
@@ -132,7 +133,7 @@ class PGDConfig:
             "label_mode": (self.label_mode in guidance.LABEL_MODES, f"one of {', '.join(guidance.LABEL_MODES)}"),
             "sampler": (self.sampler in SAMPLERS.get(self.generative, ()),
                         f"for generative={self.generative!r} one of {', '.join(SAMPLERS.get(self.generative, ()))}"),
-            "time_grid": (self.time_grid in diffusion.TIME_GRIDS, f"one of {', '.join(diffusion.TIME_GRIDS)}"),
+            "time_grid": (self.time_grid in TIME_GRIDS, f"one of {', '.join(TIME_GRIDS)}"),
             "guide_reference": (self.guide_reference in guidance.REFERENCES, f"one of {', '.join(guidance.REFERENCES)}"),
             "diffusion_data": (self.diffusion_data in ("all", "head"), "all or head"),
             "guidance_scales": (len(self.guidance_scales) >= 1, "at least one finite value"),
@@ -193,8 +194,11 @@ def _from_preset(cls, name: str, **overrides) -> PGDConfig:
 PGDConfig.preset = classmethod(_from_preset)
 
 
-SAMPLERS: dict[str, tuple[str, ...]] = {"diffusion": ("ddpm", "ddim", "heun"), "flow": ("euler", "heun")}
-FIRST_SAMPLER: dict[str, str] = {"diffusion": "ddim", "flow": "euler"}  # when only the generative model is chosen
+# the samplers of each generative model, from the registry (the first deterministic one is
+# what choosing only the generative model gives)
+SAMPLERS: dict[str, tuple[str, ...]] = {kind: samplers.for_path(kind) for kind in paths.PATHS}
+FIRST_SAMPLER: dict[str, str] = {kind: next(n for n in names if not samplers.SAMPLERS[n].full_chain)
+                                 for kind, names in SAMPLERS.items()}
 
 # Values of the fields added with the fast variants that reproduce the first, authors'-style
 # sampler (the diffusion, the authors' x_ref rule, ...); part of the faithful preset.
@@ -434,33 +438,32 @@ class ParetoDiff:
             validation = (val_x, path.sample_times(n_val, generator), torch.randn(val_x.shape, generator=generator))
         model = self.denoiser.train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=c.diffusion_lr, weight_decay=c.diffusion_weight_decay)
-        ema = diffusion.EMA(model, c.ema_decay, c.ema_warmup)
-        batches = diffusion.batches(len(data), min(c.diffusion_batch, len(data)), generator)
+        ema = training.EMA(model, c.ema_decay, c.ema_warmup)
+        batches = training.batches(len(data), min(c.diffusion_batch, len(data)), generator)
         losses = torch.zeros(c.diffusion_steps)
-        best, best_state, since_best, step = float("inf"), None, 0, 0
-        for step in tqdm(range(1, c.diffusion_steps + 1), desc="train generator", unit="step", disable=self.quiet,
-                         leave=False):
-            loss = diffusion.denoising_loss(model, path, data[next(batches)], generator)
+
+        def train_step(step: int) -> None:
+            loss = training.denoising_loss(model, path, data[next(batches)], generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
             optimizer.step()
             ema.update(model)
             losses[step - 1] = loss.detach()
-            if validation is not None and (step % c.diffusion_val_every == 0 or step == c.diffusion_steps):
-                with torch.inference_mode():
-                    val = float(diffusion.fixed_loss(ema.model, path, *validation))
-                if val < best:
-                    best, best_state, since_best = val, copy.deepcopy(ema.model.state_dict()), 0
-                else:
-                    since_best += 1
-                    if since_best >= c.diffusion_patience:
-                        break
-        if best_state is not None:
-            ema.model.load_state_dict(best_state)
+
+        def validate() -> float:
+            with torch.inference_mode():
+                return float(training.fixed_loss(ema.model, path, *validation))
+
+        with tqdm(total=c.diffusion_steps, desc="train generator", unit="step", disable=self.quiet, leave=False) as bar:
+            stopped = training.early_stopping(
+                train_step, validate if validation is not None else None, ema.model, rounds=c.diffusion_steps,
+                every=c.diffusion_val_every or 1, patience=c.diffusion_patience, progress=bar.update)
         self.denoiser = ema.model
+        step = stopped.rounds
         final = float(losses[max(0, step - 100) : step].mean()) if step else float("nan")
-        return {"final_loss": final, "best_val_loss": best if best_state is not None else float("nan"), "steps": step}
+        best = stopped.best_loss if stopped.best_round else float("nan")
+        return {"final_loss": final, "best_val_loss": best, "steps": step}
 
     def _train_preference(self, U: torch.Tensor, Yn: np.ndarray, generator: torch.Generator):
         c = self.config
@@ -475,14 +478,12 @@ class ParetoDiff:
         return result
 
     @property
-    def schedule(self) -> diffusion.NoiseSchedule:
-        c = self.config
-        return diffusion.NoiseSchedule.linear(c.n_steps, c.beta_start, c.beta_end)
-
-    @property
-    def path(self) -> diffusion.NoiseSchedule | flow.FlowPath:
+    def path(self) -> paths.DiffusionPath | paths.FlowPath:
         """How designs are noised: the diffusion's schedule or the flow's straight path."""
-        return self.schedule if self.config.generative == "diffusion" else flow.FlowPath(self.config.n_steps)
+        c = self.config
+        if c.generative == "diffusion":
+            return paths.DiffusionPath.linear(c.n_steps, c.beta_start, c.beta_end)
+        return paths.FlowPath(c.n_steps)
 
     # -- propose -------------------------------------------------------------------------
 
@@ -507,10 +508,13 @@ class ParetoDiff:
         generator = torch.Generator().manual_seed(seed)
         x = torch.randn((len(scale), self.meta["n_var"]), generator=generator)
         x_ref = torch.tensor(self.meta["x_ref"], dtype=torch.float32).expand_as(x)
-        guide = guidance.make_guide(self.utility, x_ref, c.label_mode, c.guide_reference) if any(scales) else None
+        guide = None
+        if any(scales):
+            guide = samplers.Guide(guidance.make_guide(self.utility, x_ref, c.label_mode, c.guide_reference),
+                                   scale.reshape(-1, 1))
         with tqdm(total=self.n_sample_steps, desc="sample", unit="step", disable=self.quiet, leave=False) as bar:
             with torch.inference_mode() if guide is None else contextlib.nullcontext():
-                U = self._sample(x, generator, guide, scale, bar.update)
+                U = self._sample(x, generator, guide, bar.update)
             with torch.inference_mode():
                 utility = self.utility(U, torch.ones(len(U), dtype=torch.long)).double().numpy()
         X = self._from_unit(U)
@@ -522,19 +526,18 @@ class ParetoDiff:
     @property
     def n_sample_steps(self) -> int:
         """Steps the configured sampler takes (network calls: twice as many, less one, for Heun)."""
-        c = self.config
-        return c.n_steps - 1 if c.sampler == "ddpm" else len(diffusion.timesteps(c.n_steps, c.sample_steps, c.time_grid))
+        return len(self._grid()) - 1
 
-    def _sample(self, x: torch.Tensor, generator: torch.Generator, guide, scale: torch.Tensor, progress) -> torch.Tensor:
+    def _grid(self) -> list[int]:
         c = self.config
-        if c.generative == "flow":
-            sample = flow.euler_sample if c.sampler == "euler" else flow.heun_sample
-            return sample(self.denoiser, self.path, x, c.sample_steps, guide, scale, progress, c.time_grid)
-        if c.sampler == "ddpm":
-            return diffusion.ddpm_sample(self.denoiser, self.schedule, x, generator, guide, scale, c.clamp_every, progress)
-        sample = diffusion.ddim_sample if c.sampler == "ddim" else diffusion.heun_sample
-        return sample(self.denoiser, self.schedule, x, c.sample_steps, guide, scale, progress, c.time_grid,
-                      c.clip_denoised)
+        return samplers.grid(samplers.SAMPLERS[c.sampler], c.n_steps, c.sample_steps, c.time_grid)
+
+    def _sample(self, x: torch.Tensor, generator: torch.Generator, guide, progress) -> torch.Tensor:
+        c = self.config
+        spec = samplers.SAMPLERS[c.sampler]
+        options = {keyword: getattr(c, field) for keyword, field in (spec.options or {}).items()}
+        return spec.function(self.denoiser, self.path, x, self._grid(), guide=guide, callback=lambda _: progress(),
+                             generator=generator, **options)
 
     # -- save / load ---------------------------------------------------------------------
 

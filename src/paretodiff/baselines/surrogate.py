@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import copy
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -71,6 +70,7 @@ from torch import nn
 
 from paretodiff import settings
 from paretodiff.baselines.base import Method, OfflineData, exactly_n
+from paretodiff.generative.training import early_stopping
 from paretodiff.pareto import select_best
 
 
@@ -238,22 +238,21 @@ def train_network(net: nn.Module, U: torch.Tensor, Y: torch.Tensor, split: tuple
     U_tr, Y_tr, U_val, Y_val = U[train], Y[train], U[val], Y[val]
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
-    best_loss, best_mse, best_state, best_epoch, epoch = float("inf"), None, None, 0, 0
-    for epoch in range(1, config.epochs + 1):
+    mse_of_epoch: list[list[float]] = []
+
+    def epoch(_: int) -> None:
         train_epoch(net, optimizer, U_tr, Y_tr, config.batch_size, generator)
         scheduler.step()
+
+    def validate() -> float:
         mse = per_output_mse(net, U_val, Y_val, config.predict_batch)
-        if float(mse.sum()) < best_loss:
-            best_loss, best_mse, best_epoch = float(mse.sum()), mse.tolist(), epoch
-            best_state = copy.deepcopy(net.state_dict())
-        elif config.patience and epoch - best_epoch >= config.patience:
-            break
-    if best_state is None:  # the validation loss was never finite: keep the last weights
-        best_mse, best_epoch = mse.tolist(), epoch
-    else:
-        net.load_state_dict(best_state)
+        mse_of_epoch.append(mse.tolist())
+        return float(mse.sum())
+
+    stopped = early_stopping(epoch, validate, net, rounds=config.epochs, patience=config.patience)
+    best = stopped.best_round or stopped.rounds  # no finite validation loss: the last weights stay
     net.eval().requires_grad_(False)
-    return TrainReport(epochs=epoch, best_epoch=best_epoch, best_val_mse=best_mse)
+    return TrainReport(epochs=stopped.rounds, best_epoch=best, best_val_mse=mse_of_epoch[best - 1])
 
 
 @contextlib.contextmanager
