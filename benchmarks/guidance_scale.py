@@ -28,7 +28,10 @@ import pandas as pd  # noqa: E402
 
 from paretodiff import data, evaluation, tasks  # noqa: E402
 from paretodiff.bench import machine  # noqa: E402
-from paretodiff.pgd import ParetoDiff, PGDConfig, set_threads  # noqa: E402
+from paretodiff.methods import OfflineData  # noqa: E402
+from paretodiff.methods.pgd import ParetoDiff  # noqa: E402
+from paretodiff.methods.pgd_config import from_preset  # noqa: E402
+from paretodiff.runtime import set_threads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,8 +40,8 @@ def measure(task_name: str, seed: int, scales: list[float]) -> list[dict]:
     """Fit the default preset once and sample 256 designs at each scale; one row per scale."""
     task = tasks.get(task_name)
     ds = data.load(task, 0)
-    model = ParetoDiff(PGDConfig.preset("default")).fit(ds.x_train, ds.y_train, bounds=(task.lower, task.upper),
-                                                         integer_columns=[], seed=seed)
+    data_ = OfflineData.in_box(ds.x_train, ds.y_train, task.lower, task.upper, task.name)
+    model = ParetoDiff(preset="default").fit(data_, seed=seed)
     rows = []
     for s in scales:
         X = model.propose(256, seed=seed, scales=(s,)).X
@@ -73,8 +76,8 @@ def main() -> None:
     lines = ["# Guidance scale of the default preset", "",
              f"Command: `{command.strip()}`  ", f"Machine: {machine()}  ", f"Date: {dt.date.today().isoformat()}  ",
              f"Dataset seed 0; method seeds {args.seeds}; the `default` preset "
-             f"({PGDConfig.preset('default').generative}, {PGDConfig.preset('default').sampler} "
-             f"{PGDConfig.preset('default').sample_steps} steps), one fit per seed sampled at every scale; "
+             f"({from_preset('default').generator.kind}, {from_preset('default').sampling.sampler} "
+             f"{from_preset('default').sampling.steps} steps), one fit per seed sampled at every scale; "
              "256 designs; means over seeds. Cells: HV at the 100th / 75th / 50th percentile, distinct designs.", "",
              "| task | " + " | ".join(f"s = {s:g}" for s in scales) + " |", "|---|" + "---|" * len(scales)]
     for name in tasks.expand(args.tasks):

@@ -36,14 +36,17 @@ import pandas as pd  # noqa: E402
 
 from paretodiff import data, evaluation, tasks  # noqa: E402
 from paretodiff.bench import machine  # noqa: E402
-from paretodiff.pgd import ParetoDiff, PGDConfig, set_threads  # noqa: E402
+from paretodiff.methods import OfflineData  # noqa: E402
+from paretodiff.methods.pgd import ParetoDiff  # noqa: E402
+from paretodiff.methods.pgd_config import from_dict, from_preset, with_overrides  # noqa: E402
+from paretodiff.runtime import set_threads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
-    "DDIM, authors' MLP": dict(generative="diffusion", sampler="ddim", denoiser_arch="faithful"),
-    "DDIM, our network": dict(generative="diffusion", sampler="ddim", denoiser_arch="default"),
-    "flow Euler, authors' MLP": dict(generative="flow", sampler="euler", denoiser_arch="faithful"),
-    "flow Euler, our network": dict(generative="flow", sampler="euler", denoiser_arch="default"),
+    "DDIM, authors' MLP": {"generator.kind": "diffusion", "sampling.sampler": "ddim", "generator.arch": "faithful"},
+    "DDIM, our network": {"generator.kind": "diffusion", "sampling.sampler": "ddim", "generator.arch": "default"},
+    "flow Euler, authors' MLP": {"generator.kind": "flow", "sampling.sampler": "euler", "generator.arch": "faithful"},
+    "flow Euler, our network": {"generator.kind": "flow", "sampling.sampler": "euler", "generator.arch": "default"},
 }
 
 
@@ -57,14 +60,13 @@ def measure(task_name: str, label: str, seed: int, steps: list[int]) -> list[dic
     """Fit one variant and sample it at each step count; one row per step count."""
     task = tasks.get(task_name)
     ds = data.load(task, 0)
-    config = PGDConfig.preset("default", **VARIANTS[label])
+    config = from_preset("default", **VARIANTS[label])
     start = time.perf_counter()
-    model = ParetoDiff(config).fit(ds.x_train, ds.y_train, bounds=(task.lower, task.upper), integer_columns=[],
-                                   seed=seed)
+    model = ParetoDiff(config).fit(OfflineData.in_box(ds.x_train, ds.y_train, task.lower, task.upper), seed=seed)
     fit_seconds = time.perf_counter() - start
     rows = []
     for k in steps:
-        model.config = dataclasses.replace(config, sample_steps=k)
+        model.config = from_dict(with_overrides(dataclasses.asdict(config), {"sampling.steps": k}))
         X = model.propose(256, seed=seed).X
         hv = evaluation.evaluate(task, X, ds).hv
         unguided = model.propose(256, seed=seed, scales=(0.0,)).X

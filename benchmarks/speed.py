@@ -12,10 +12,10 @@ Rows, per task (dataset seed 0, each method seed of ``--seeds``, 256 designs, ea
   1000, 100, 25 and 10 steps, so that "HV of the same model" is measured.
 * ``pgd variant``: the default preset with the other generative model (the diffusion if
   the default is the flow, and the other way round), fitted once, sampled at 1000, 25, 10.
-* ``paretoflow``: :func:`paretodiff.baselines.make` ``("paretoflow")``, for comparison.
+* ``paretoflow``: :func:`paretodiff.methods.make` ``("paretoflow")``, for comparison.
 
 Every row runs in a fresh Python process (``--row``, internal) with ``--threads`` torch
-threads (:func:`paretodiff.pgd.set_threads`) and ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP
+threads (:func:`paretodiff.runtime.set_threads`) and ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP
 threads sleep instead of spinning; on a machine shared with other jobs two spinning threads
 made a 3-second fit take 65 s), so imports, caches and memory do not leak between rows.
 Fit time is one fit; propose time is the median of ``--repeats`` calls ``propose(256)``
@@ -53,17 +53,17 @@ def machine() -> str:
 
 def row_specs(rows: list[str]) -> list[dict]:
     """What each row fits and how it samples (``steps``: the sampling step counts)."""
-    from paretodiff.pgd import PGDConfig
+    from paretodiff.methods.pgd_config import from_preset
 
-    default = PGDConfig.preset("default")
-    other = "diffusion" if default.generative == "flow" else "flow"
+    default = from_preset("default")
+    other = "diffusion" if default.generator.kind == "flow" else "flow"
     other_sampler = {"diffusion": "ddim", "flow": "euler"}[other]
     specs = {
         "faithful": {"row": "pgd-faithful", "kind": "pgd", "preset": "faithful", "overrides": {}, "steps": [1000]},
         "default": {"row": "pgd default", "kind": "pgd", "preset": "default", "overrides": {},
                     "steps": [1000, 100, 25, 10]},
         "variant": {"row": f"pgd {other} ({other_sampler})", "kind": "pgd", "preset": "default",
-                    "overrides": {"generative": other, "sampler": other_sampler}, "steps": [1000, 25, 10]},
+                    "overrides": {"generator.kind": other, "sampling.sampler": other_sampler}, "steps": [1000, 25, 10]},
         "paretoflow": {"row": "paretoflow", "kind": "paretoflow", "steps": [None]},
     }
     return [specs[r] for r in rows]
@@ -77,8 +77,10 @@ def run_row(spec: dict, task_name: str, seed: int, threads: int, repeats: int) -
     """Fit and sample one row in this process; returns the measurements (JSON-serializable)."""
     import dataclasses
 
-    from paretodiff import baselines, data, evaluation, tasks
-    from paretodiff.pgd import ParetoDiff, PGDConfig, set_threads
+    from paretodiff import data, evaluation, methods, tasks
+    from paretodiff.methods.pgd import ParetoDiff
+    from paretodiff.methods.pgd_config import from_dict, from_preset, with_overrides
+    from paretodiff.runtime import set_threads
 
     set_threads(threads)
     task = tasks.get(task_name)
@@ -87,29 +89,30 @@ def run_row(spec: dict, task_name: str, seed: int, threads: int, repeats: int) -
     result = {"task": task_name, "row": spec["row"], "seed": seed, "threads": threads, "samplings": []}
     if spec["kind"] == "paretoflow":
         try:
-            method = baselines.make("paretoflow")
+            method = methods.make("paretoflow")
         except Exception as exc:  # the adapter is optional (an extra) and may be missing
             return {**result, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
         start = time.perf_counter()
-        method.fit(baselines.OfflineData(ds.x_train, ds.y_train, task.lower, task.upper, task.name), seed)
+        method.fit(methods.OfflineData.in_box(ds.x_train, ds.y_train, task.lower, task.upper, task.name), seed)
         result["fit_seconds"] = time.perf_counter() - start
         rss_fit = peak_rss_mb()
-        propose = lambda: method.propose(N_DESIGNS, seed)  # noqa: E731
+        propose = lambda: method.propose(N_DESIGNS, seed).X  # noqa: E731
         samplers = [(None, propose, "T=1000 Euler")]
     else:
-        config = PGDConfig.preset(spec["preset"], **spec["overrides"])
+        config = from_preset(spec["preset"], **spec["overrides"])
         start = time.perf_counter()
-        model = ParetoDiff(config).fit(ds.x_train, ds.y_train, bounds=(task.lower, task.upper), integer_columns=[],
+        model = ParetoDiff(config).fit(methods.OfflineData.in_box(ds.x_train, ds.y_train, task.lower, task.upper),
                                        seed=seed)
         result["fit_seconds"] = time.perf_counter() - start
         result["fit_report"] = dataclasses.asdict(model.fit_report)
-        result["config"] = dataclasses.asdict(config)
-        result["guidance_scale"] = config.guidance_scales[0]
+        result["config"] = config.to_dict()
+        result["guidance_scale"] = config.sampling.guidance_scales[0]
         rss_fit = peak_rss_mb()
         samplers = []
         for steps in spec["steps"]:
-            sampled = dataclasses.replace(config, sample_steps=steps if config.sampler != "ddpm" else 1000)
-            samplers.append((steps, _proposer(model, sampled, seed), f"{sampled.sampler} {model_steps(sampled)}"))
+            sampled = from_dict(with_overrides(dataclasses.asdict(config), {"sampling.steps": steps}))
+            samplers.append((steps, _proposer(model, sampled, seed),
+                             f"{sampled.sampling.sampler} {model_steps(sampled)}"))
     if spec["kind"] == "paretoflow":
         repeats = 1  # a minute or more per call: one measurement
     for steps, propose, label in samplers:
@@ -127,13 +130,13 @@ def run_row(spec: dict, task_name: str, seed: int, threads: int, repeats: int) -
 
 
 def scales_text() -> str:
-    from paretodiff.pgd import PGDConfig
+    from paretodiff.methods.pgd_config import from_preset
 
-    return ", ".join(f"{p} s = {PGDConfig.preset(p).guidance_scales[0]:g}" for p in ("faithful", "default"))
+    return ", ".join(f"{p} s = {from_preset(p).sampling.guidance_scales[0]:g}" for p in ("faithful", "default"))
 
 
 def model_steps(config) -> int:
-    from paretodiff.pgd import ParetoDiff
+    from paretodiff.methods.pgd import ParetoDiff
 
     return ParetoDiff(config).n_sample_steps
 
@@ -141,7 +144,7 @@ def model_steps(config) -> int:
 def _proposer(model, config, seed: int):
     def propose():
         model.config = config
-        return model.propose(N_DESIGNS, seed=seed, scales=config.guidance_scales[:1]).X
+        return model.propose(N_DESIGNS, seed=seed, scales=config.sampling.guidance_scales[:1]).X
 
     return propose
 
@@ -336,9 +339,9 @@ def targets(task_list: list[str], by: dict) -> list[str]:
                        + ", ".join(f"{t} {v:.1%}" for t, v in ratios) + f": **{'met' if ok else 'not met'}**.")
     zdt, faithful = by.get(("zdt1", "pgd default")), by.get(("zdt1", "pgd-faithful"))
     if zdt and faithful and "error" not in zdt and "error" not in faithful:
-        from paretodiff.pgd import PGDConfig
+        from paretodiff.methods.pgd_config import from_preset
 
-        own = PGDConfig.preset("default").sample_steps
+        own = from_preset("default").sampling.steps
         s = next((s for s in zdt["samplings"] if s["steps"] == own), zdt["samplings"][-1])
         base = faithful["samplings"][0]
         ratio = (faithful["fit_seconds"] + base["propose_seconds"]) / (zdt["fit_seconds"] + s["propose_seconds"])

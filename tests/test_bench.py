@@ -6,21 +6,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from paretodiff import baselines, bench, data
-from paretodiff.baselines.base import Method
+from paretodiff import bench, methods
+from paretodiff.methods import Proposals
 from paretodiff.cli import app
 
 runner = CliRunner()
-TINY_PGD = "pgd:n_steps=40,width=16,authors_width=16,depth=1,time_width=8,diffusion_steps=10,pref_max_steps=10," \
-           "pref_val_every=5,pref_batch=32,diffusion_batch=32"
+from conftest import TINY_PGD_SPEC as TINY_PGD  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def small_datasets(monkeypatch, tmp_path):
-    """Datasets of 1,000 points in a private cache (the parent generates them; workers read the cache)."""
-    monkeypatch.setenv("PARETODIFF_CACHE", str(tmp_path / "cache"))
-    real_generate = data.generate
-    monkeypatch.setattr(data, "generate", lambda task, seed=0, **kw: real_generate(task, seed, size=1_000))
+pytestmark = pytest.mark.usefixtures("small_datasets")  # the parent generates them; workers read the cache
 
 
 def record(task, method, seed, hv, status="ok", d_best=4.0):
@@ -118,7 +112,7 @@ def test_results_follow_the_task_and_method_order_of_the_last_run(tmp_path):
     assert bench.in_run_order(alphabetical, [{"command": "an old log without the grid"}]).equals(alphabetical)
     assert "| method | zdt1 | re21 |" in bench.format_markdown(ordered)
 
-class Exploding(Method):
+class Exploding:
     name = "exploding"
 
     def __init__(self, when: str = "fit") -> None:
@@ -127,16 +121,20 @@ class Exploding(Method):
     def fit(self, data, seed):
         if self.when == "fit":
             raise RuntimeError("the surrogate diverged")
+        return self
 
     def propose(self, n, seed):
-        return np.zeros((n - 1, 2))  # wrong shape
+        return Proposals(np.zeros((n - 1, 2)))  # wrong shape
 
     def settings(self):
         return {"when": self.when}
 
+    def facts(self):
+        return {}
+
 
 def test_a_failing_cell_is_recorded_and_the_rest_go_on(tmp_path, monkeypatch):
-    monkeypatch.setitem(baselines._REGISTRY, "exploding", (__name__, "Exploding", {}))
+    monkeypatch.setitem(methods._REGISTRY, "exploding", methods.MethodSpec("exploding", f"{__name__}:Exploding"))
     cells = bench.grid(["re21"], ["exploding", "exploding:when=propose", "d-best"], [0])
     summary = bench.run(cells, tmp_path, workers=0)
     assert summary.ran == 3 and len(summary.failed) == 2
@@ -161,7 +159,7 @@ def test_cells_run_in_worker_processes(tmp_path):
     assert {r["threads"] for r in records} == {bench.threads_per_worker(2)}
     pgd = [r for r in records if r["method"] == TINY_PGD]
     assert pgd[0]["designs"] != pgd[1]["designs"]  # different seeds
-    assert pgd[0]["settings"]["diffusion_steps"] == 10
+    assert pgd[0]["settings"]["generator"]["training"]["steps"] == 10
 
 
 def test_ray_backend_runs_a_tiny_grid_on_a_local_instance(tmp_path):
@@ -214,7 +212,7 @@ def test_cli_bench_report_and_plot(tmp_path):
     "args, fragment",
     [
         (["--methods", "nope"], "--methods: unknown method 'nope'"),
-        (["--methods", "pgd:no_such_field=1"], "--methods: unknown pgd setting(s): no_such_field"),
+        (["--methods", "pgd:no_such_field=1"], "--methods: unknown pgd setting 'no_such_field'"),
         (["--tasks", "zdt99"], "--tasks: unknown task 'zdt99'"),
         (["--seeds", "a,b"], "--seeds: expected comma-separated whole numbers"),
         (["--backend", "slurm"], "--backend must be local or ray"),
@@ -236,49 +234,3 @@ def test_cli_report_and_plot_errors(tmp_path):
     result = invoke("plot", out, "--task", "zdt1", "-o", tmp_path / "x.png")
     assert result.exit_code == 2 and "no finished cell of task zdt1" in result.stderr
     assert not (tmp_path / "x.png").exists()
-
-
-TINY_SPECS = {
-    "d-best": "d-best",
-    "multiple-models": "multiple-models:hidden=16:16,epochs=2,batch_size=64,n_gen=3",
-    "multi-head": "multi-head:hidden=16:16,epochs=2,batch_size=64,n_gen=3",
-    "paretoflow": "paretoflow:fm_epochs=1,fm_validation_size=50,fm_sampling_steps=10,fm_hidden_size=32,"
-                  "proxy_epochs=1,T=20",
-    "paretoflow-fixed": "paretoflow-fixed:fm_epochs=1,fm_validation_size=50,fm_sampling_steps=10,fm_hidden_size=32,"
-                        "proxy_epochs=1,T=20",
-    "pgd": TINY_PGD,
-    "pgd-faithful": TINY_PGD.replace("pgd:", "pgd-faithful:"),
-}
-
-
-def test_every_registered_method_has_a_tiny_spec():
-    assert set(TINY_SPECS) == set(baselines.names())
-
-
-@pytest.mark.parametrize("name", sorted(TINY_SPECS))
-def test_each_method_runs_a_cell_on_a_tiny_task(name):
-    if name.startswith("paretoflow"):
-        pytest.importorskip("paretoflow")
-    rec = bench.run_cell(bench.Cell("re21", TINY_SPECS[name], 0, n=32))
-    assert rec["status"] == "ok", rec.get("traceback")
-    X = np.array(rec["designs"])
-    assert X.shape == (32, 4) and rec["n_clipped"] == 0
-    assert np.isfinite(np.array(rec["objectives"], dtype=float)).all()
-    assert rec["hv"]["100th"] > 0
-    json.dumps(rec["settings"]), json.dumps(rec["facts"])  # serializable
-
-
-@pytest.mark.parametrize("dim", [1, 2, 3])
-@pytest.mark.parametrize("name", sorted(TINY_SPECS))
-def test_each_method_works_with_one_two_and_three_design_columns(name, dim):
-    """D = 1 once crashed every pgd run (the authors' time code had width 0)."""
-    if name.startswith("paretoflow"):
-        pytest.importorskip("paretoflow")
-    rng = np.random.default_rng(dim)
-    X = rng.uniform(0.0, 1.0, (500, dim))  # ParetoFlow needs a row per weight vector (400)
-    Y = np.column_stack([(X ** 2).sum(axis=1), ((X - 1.0) ** 2).sum(axis=1)])
-    method = baselines.make(TINY_SPECS[name])
-    method.fit(baselines.OfflineData(X, Y, np.zeros(dim), np.ones(dim)), seed=0)
-    P = np.asarray(method.propose(16, seed=0))
-    assert P.shape == (16, dim) and np.isfinite(P).all()
-    assert (P >= 0.0).all() and (P <= 1.0).all()

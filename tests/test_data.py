@@ -18,9 +18,9 @@ def test_collection_run_records_every_generation_on_the_unit_cube():
 
 
 def test_amateur_survival_with_p_one_keeps_the_worst():
-    normal = Task("zdt1", "synthetic", 30, 2, 0, 1, [1, 10], tasks.get("zdt1").function,
+    normal = Task("zdt1", 30, 2, 0, 1, tasks.get("zdt1").function, nadir=[1, 10],
                   collection=Collection(n_gen=15, p_reverse=0.0))
-    amateur = Task("zdt1", "synthetic", 30, 2, 0, 1, [1, 10], tasks.get("zdt1").function,
+    amateur = Task("zdt1", 30, 2, 0, 1, tasks.get("zdt1").function, nadir=[1, 10],
                    collection=Collection(n_gen=15, p_reverse=1.0))
     _, F_normal = data.run_collection(normal, seed=0)
     _, F_amateur = data.run_collection(amateur, seed=0)

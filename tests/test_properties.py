@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from paretodiff import bench, data
 from paretodiff.errors import InputError
-from paretodiff.pgd import ParetoDiff, PGDConfig
+from paretodiff.methods import OfflineData
+from paretodiff.methods.pgd import ParetoDiff
 from paretodiff.tables import MIN_ROWS, bounds_table, training_table
 
 SHORT, LONG = 40, 1500
@@ -165,8 +166,9 @@ def damaged(raw: bytes, edit) -> bytes:
     return raw[:position] + extra + raw[position:]
 
 
-TINY = dict(n_steps=20, width=8, authors_width=8, depth=1, time_width=4, diffusion_steps=5, pref_max_steps=5,
-            pref_val_every=5, pref_batch=16, diffusion_batch=16)
+TINY = {"generator.n_steps": 20, "networks.width": 8, "networks.authors_width": 8, "networks.depth": 1,
+        "networks.time_width": 4, "generator.training.steps": 5, "generator.training.batch": 16,
+        "preference.training.steps": 5, "preference.training.val_every": 5, "preference.training.batch": 16}
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +177,7 @@ def saved_model(tmp_path_factory):
     X = rng.uniform(0, 1, (64, 2))
     Y = np.column_stack([X.sum(axis=1), (1 - X).sum(axis=1)])
     folder = tmp_path_factory.mktemp("model") / "m"
-    model = ParetoDiff(PGDConfig.preset("default", **TINY)).fit(X, Y, seed=0)
+    model = ParetoDiff(**TINY).fit(OfflineData(X, Y), seed=0)
     model.save(folder)
     return folder, model.propose(8, seed=3).X
 

@@ -23,13 +23,15 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from paretodiff import baselines, bench, data, tasks
+from paretodiff import bench, data, methods, tasks
+from paretodiff.space import DesignSpace
 
 DIGESTS = Path(__file__).parent / "data" / "digests.json"
 RECORD = os.environ.get("PARETODIFF_RECORD_DIGESTS") == "1"
 QUICK_SPECS = {
     "pgd": "pgd",
-    "pgd-faithful": "pgd-faithful:diffusion_steps=60,pref_max_steps=60,pref_val_every=20",
+    "pgd-faithful": "pgd-faithful:generator.training.steps=60,preference.training.steps=60,"
+                    "preference.training.val_every=20",
     "multiple-models": "multiple-models:hidden=32:32,epochs=3",
 }
 FULL_SPECS = {"pgd": "pgd", "pgd-faithful": "pgd-faithful", "multiple-models": "multiple-models"}
@@ -48,9 +50,10 @@ def method_digest(spec: str, task: str, size: int | None) -> str:
     torch.set_num_threads(1)
     the_task = tasks.get(task)
     dataset = data.generate(the_task, 0, size=size) if size else data.load(the_task, 0)
-    method = baselines.make(spec)
-    method.fit(baselines.OfflineData(dataset.x_train, dataset.y_train, the_task.lower, the_task.upper, task), seed=0)
-    return digest(method.propose(256, seed=0))
+    method = methods.make(spec)
+    space = DesignSpace.box(the_task.lower, the_task.upper, the_task.n_obj)
+    method.fit(methods.OfflineData(dataset.x_train, dataset.y_train, space, task), seed=0)
+    return digest(method.propose(256, seed=0).X)
 
 
 def optimize_digest(tmp_path: Path) -> str:

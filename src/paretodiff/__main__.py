@@ -26,8 +26,11 @@ def main() -> None:
     except Terminated:
         sys.stderr.write("error: terminated\n")
         code = 143
-    # the work is done and its files are complete: a late signal must not turn the exit into a crash
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    # The work is done and its files are complete: a late signal must not turn the exit into a
+    # crash.  Ignoring is process-wide (a signal may reach any thread) and survives the
+    # interpreter's shutdown, which puts a Python handler back to the default action.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
 
 

@@ -77,9 +77,16 @@ class Cell:
         return key
 
 
+SLUG_LENGTH = 80  # file names stay far below the usual 255-byte limit
+
+
 def _slug(text: str) -> str:
+    """``text`` as a file-name part: other characters become ``_``; a changed or long text is cut
+    to :data:`SLUG_LENGTH` characters and gets a hash of the original, so slugs stay distinct."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
-    return slug if slug == text else f"{slug}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    if slug == text and len(slug) <= SLUG_LENGTH:
+        return slug
+    return f"{slug[:SLUG_LENGTH]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 def grid(tasks_: Sequence[str], methods: Sequence[str], seeds: Sequence[int], *, data_seed: int = 0,
@@ -107,7 +114,7 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
     """
     import torch
 
-    from paretodiff import baselines, data, evaluation, tasks
+    from paretodiff import data, evaluation, methods, tasks
 
     if threads:
         torch.set_num_threads(threads)
@@ -116,25 +123,24 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
     try:
         task = tasks.get(cell.task)
         dataset = data.load(task, cell.data_seed)
-        method = baselines.make(cell.method)
+        method = methods.make(cell.method)
         record["settings"] = method.settings()
-        offline = baselines.OfflineData(dataset.x_train, dataset.y_train, task.lower, task.upper, task.name)
+        offline = methods.OfflineData.in_box(dataset.x_train, dataset.y_train, task.lower, task.upper, task.name)
         start = time.perf_counter()
         method.fit(offline, cell.seed)
         record["fit_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
-        X = np.asarray(method.propose(cell.n, cell.seed), dtype=float)
+        X = np.asarray(method.propose(cell.n, cell.seed).X, dtype=float)
         record["propose_seconds"] = time.perf_counter() - start
         if X.shape != (cell.n, task.n_var):
             raise ValueError(f"{cell.method} proposed an array of shape {X.shape}, expected {(cell.n, task.n_var)}")
         report = evaluation.evaluate(task, X, dataset)
-        Y, _ = evaluation.objectives(task, X)
         record.update(
             hv=report.hv, d_best_hv=report.d_best_hv, igd=report.igd, igd_plus=report.igd_plus,
             spacing=report.spacing, spread=report.spread, n_clipped=report.n_clipped,
             n_non_finite=report.n_non_finite, settings=method.settings(), facts=method.facts(),
             designs=[[_finite_or_none(v) for v in row] for row in X],
-            objectives=[[_finite_or_none(v) for v in row] for row in Y],
+            objectives=[[_finite_or_none(v) for v in row] for row in report.objectives],
         )
     except Exception as exc:  # a failing method must not stop the grid
         record.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0],
@@ -205,7 +211,9 @@ def check_record(path: Path) -> tuple[dict | None, str | None]:
         record = json.loads(Path(path).read_text(), parse_constant=_no_constant)
     except FileNotFoundError:
         return None, "missing"
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return None, f"not complete JSON ({str(exc).splitlines()[0][:80]})"
     if not isinstance(record, dict):
         return None, "not a cell record"
@@ -691,7 +699,7 @@ def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *,
     Raises:
         ValueError: no finished cell of that task (and seed) in ``out_dir``.
     """
-    from paretodiff import data, evaluation, metrics, plots, tasks
+    from paretodiff import data, evaluation, plots, tasks
 
     task = tasks.get(task_name)
     records = [r for r in load_records(out_dir) if r["task"] == task.name and r["status"] == "ok"]
@@ -708,5 +716,5 @@ def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *,
     plots.benchmark_plot(
         Path(path), task_name=f"{task.name} (seed {seed})", train_Y=norm(dataset.y_train),
         d_best_Y=norm(dataset.y_train[evaluation.d_best(dataset)]), proposals=proposals,
-        ref=metrics.reference_point(task.nadir, norm), front=front, overwrite=overwrite)
+        ref=evaluation.reference_point(task, norm), front=front, overwrite=overwrite)
     return list(proposals)

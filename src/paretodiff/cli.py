@@ -27,9 +27,11 @@ from typer.core import TyperGroup
 # spinning threads turned a 3-second fit into a minute (set before torch is imported).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from paretodiff import data, evaluation, files, tasks  # noqa: E402
+from paretodiff import data, evaluation, files, methods, tasks  # noqa: E402
 from paretodiff.errors import InputError, ModelError, Terminated  # noqa: E402
+from paretodiff.methods.base import OfflineData  # noqa: E402
 from paretodiff.settings import MAX_SEED  # noqa: E402
+from paretodiff.space import DesignSpace  # noqa: E402
 from paretodiff.tables import (  # noqa: E402
     bounds_table,
     design_frame,
@@ -254,65 +256,63 @@ def evaluate_command(
     typer.echo(_format_report(report))
 
 
-PresetOption = typer.Option("default", "--preset", help="Method preset: default (ours) or faithful (the authors').")
-# The defaults named here are the default preset's (PGDConfig); a test checks that they agree.
-SamplerOption = typer.Option(
-    None, "--sampler",
-    help="Override the sampler: euler (the default's, deterministic) or heun (second order) for the flow; "
-         "ddim, heun or ddpm (the authors' 1000 ancestral steps) for --generative diffusion.")
-StepsOption = typer.Option(None, "--steps", min=1, help="Sampling steps (default 10; ddpm takes all 1000).")
-GenerativeOption = typer.Option(
-    None, "--generative", help="Generative model: flow (default; flow matching, straight path) or diffusion (DDPM).")
+def _sampling_help() -> dict[str, str]:
+    """The help texts of --generative, --sampler and --steps, from the registries and the default
+    preset's settings (so they cannot drift)."""
+    from paretodiff.generative import registry
+    from paretodiff.methods.pgd_config import GeneratorConfig, SamplingConfig
+
+    generator, sampling = GeneratorConfig(), SamplingConfig.__dataclass_fields__
+    kinds = ", ".join(f"{k} ({v}{'; the default' if k == generator.kind else ''})"
+                      for k, v in registry.PATH_KINDS.items())
+    return {
+        "generative": f"pgd methods: the generative model: {kinds}.",
+        "sampler": f"pgd methods: the sampler ({registry.help_text()}); the default is "
+                   f"{sampling['sampler'].default} for the {generator.kind}, "
+                   f"{registry.first_deterministic('diffusion')} for the diffusion.",
+        "steps": f"pgd methods: sampling steps (default {sampling['steps'].default}; ddpm takes every step).",
+    }
 
 
-def _sampling_overrides(sampler: Optional[str], steps: Optional[int], n_steps: int) -> dict:
-    """Config fields for --sampler/--steps (``ddpm`` alone takes the full chain)."""
-    overrides: dict = {}
-    if sampler is not None:
-        overrides["sampler"] = sampler
-        if sampler == "ddpm" and steps is None:
-            overrides["sample_steps"] = n_steps
-    if steps is not None:
-        overrides["sample_steps"] = steps
-    return overrides
+_SAMPLING_HELP = _sampling_help()
+GenerativeOption = typer.Option(None, "--generative", help=_SAMPLING_HELP["generative"])
+SamplerOption = typer.Option(None, "--sampler", help=_SAMPLING_HELP["sampler"])
+StepsOption = typer.Option(None, "--steps", min=1, help=_SAMPLING_HELP["steps"])
+MethodOption = typer.Option(
+    "pgd", "--method", help=f"The method, a registered name with optional settings after a colon "
+                            f"(pgd:sampling.steps=25): {methods.help_text()}.")
+PresetOption = typer.Option(None, "--preset", help="pgd methods: the preset, default (ours) or faithful (the "
+                                                   "authors', both guidance scales sharing -n).")
 
 
-def _config(preset: str, sampler: Optional[str], steps: Optional[int], generative: Optional[str] = None):
-    from paretodiff.pgd import PGDConfig
+def _is_pgd(spec: str) -> bool:
+    name, _ = methods.parse_spec(spec)
+    return methods.spec(name).target.endswith(":ParetoDiff")
 
-    given = (("generative", generative), ("sampler", sampler), ("sample_steps", steps))
-    overrides = {k: v for k, v in given if v is not None}  # sampler=ddpm alone takes the full chain
+
+def _method_spec(method: str, *, preset: str | None = None, generative: str | None = None,
+                 sampler: str | None = None, steps: int | None = None) -> str:
+    """``--method`` with the pgd options (``--preset``, ``--generative``, ``--sampler``, ``--steps``)
+    added to its settings, checked (a method that cannot be made is one line, before any work)."""
+    given = {"preset": preset, "generator.kind": generative, "sampling.sampler": sampler, "sampling.steps": steps}
+    given = {k: v for k, v in given.items() if v is not None}
     try:
-        return PGDConfig.preset(preset, **overrides).validate()
-    except ValueError as exc:
-        _fail(f"--preset/--generative/--sampler/--steps: {str(exc).splitlines()[0]}")
+        if given and not _is_pgd(method):
+            raise ValueError(f"--{'/--'.join(o for o in ('preset', 'generative', 'sampler', 'steps'))} are settings "
+                             f"of the pgd methods, not of {method!r}")
+        settings = ",".join(f"{k}={v}" for k, v in given.items())
+        spec = method if not settings else f"{method}{',' if ':' in method else ':'}{settings}"
+        methods.make(spec)  # settings and optional extras are checked before anything runs
+    except (ValueError, ImportError) as exc:
+        _fail(f"--method: {str(exc).splitlines()[0]}")
+    return spec
 
 
 def _use_cores() -> None:
     """torch uses the cores this process may use (the CLI's choice; the library leaves it alone)."""
-    from paretodiff.pgd import set_threads
+    from paretodiff.runtime import set_threads
 
     set_threads()
-
-
-def _proposals_frame(model, proposals, quiet: bool):
-    """The proposals as a table: the design columns, then the scores under names that no
-    design column has (``utility``, or ``utility_1`` if a design column is called ``utility``)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(proposals.X, columns=model.meta["input_names"])
-    for name, values in (("utility", proposals.utility), ("guidance_scale", proposals.scale)):
-        column = _free_name(name, frame.columns)
-        if column != name:
-            _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
-        frame[column] = values
-    return frame
-
-
-def _free_name(name: str, taken) -> str:
-    taken = set(map(str, taken))
-    candidates = (name if k == 0 else f"{name}_{k}" for k in range(len(taken) + 1))
-    return next(c for c in candidates if c not in taken)
 
 
 @app.command("optimize")
@@ -322,58 +322,65 @@ def optimize_command(
     maximize: Optional[str] = typer.Option(None, "--maximize", help="Objective columns to maximize, comma-separated."),
     inputs: Optional[str] = typer.Option(None, "--inputs", help="Design columns (default: every non-objective column)."),
     bounds: Optional[Path] = typer.Option(None, "--bounds", help="CSV with columns column,lower,upper (default: the data's range)."),
-    n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs to propose, in all."),
     seed: int = _seed_option("Seed of training and sampling: the same seed gives the same designs."),
-    preset: str = PresetOption,
+    method: str = MethodOption,
+    preset: Optional[str] = PresetOption,
     generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
-    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model to this new folder."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the data's front and the proposals (PNG)."),
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Skip rows with empty or non-finite values (reported)."),
     overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Train preference-guided diffusion on DATA.csv and propose new designs."""
-    from paretodiff.pgd import ParetoDiff, model_output
+    """Fit a method (default: preference-guided diffusion) on DATA.csv and propose new designs."""
+    from paretodiff import api
+    from paretodiff.methods.pgd_files import model_output
 
     minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
     input_cols = split_names("--inputs", inputs)
+    spec = _method_spec(method, preset=preset, generative=generative, sampler=sampler, steps=steps)
+    if save_model is not None and not _is_pgd(spec):
+        _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
     _check_outputs([files.Output("-o", output), files.Output("--plot", plot), model_output("--save-model", save_model)
                     if save_model is not None else files.Output("--save-model", None)],
                    [("data file", data_csv), ("bounds file", bounds)], overwrite)
     X, Y, input_cols, objective_cols, senses, dropped = training_table(
         data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid)
     lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
-    config = _config(preset, sampler, steps, generative)
+    space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
+                                  objectives=objective_cols)
     _use_cores()
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
-    _log(f"training on {len(X)} designs: {len(input_cols)} inputs, objectives "
+    _log(f"training {spec} on {len(X)} designs: {len(input_cols)} inputs, objectives "
          + ", ".join(f"{c} ({s})" for c, s in zip(objective_cols, senses)), quiet)
-    model = ParetoDiff(config, quiet=quiet).fit(
-        X, Y, senses=senses, bounds=(lower, upper), input_names=input_cols, objective_names=objective_cols, seed=seed)
-    proposals = model.propose(n, seed=seed)
-    frame = _proposals_frame(model, proposals, quiet)
+    model = methods.make(spec)
+    model.quiet = quiet
+    result = api.optimize(OfflineData(X, Y, space, data_csv.name), method=model, n=n, seed=seed)
+    for name, column in result.renamed.items():
+        _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
     if save_model is not None:
-        model.save(save_model, overwrite=overwrite)
+        result.method.save(save_model, overwrite=overwrite)
         _log(f"saved the model to {save_model}", quiet)
-    write_csv(frame, output, overwrite=overwrite)
-    _log(f"wrote {len(proposals.X)} proposed designs to {output}", quiet)
+    write_csv(result.designs, output, overwrite=overwrite)
+    _log(f"wrote {len(result.designs)} proposed designs to {output}", quiet)
     if plot is not None:
         from paretodiff.plots import front_plot
 
-        front_plot(plot, X, Y, proposals.X, senses=senses, input_names=input_cols, objective_names=objective_cols,
-                   lower=lower, upper=upper, overwrite=overwrite)
+        front_plot(plot, X, Y, result.proposals.X, senses=senses, input_names=input_cols,
+                   objective_names=objective_cols, lower=lower, upper=upper, overwrite=overwrite)
         _log(f"drew {plot}", quiet)
 
 
 @app.command("propose")
 def propose_command(
     model_dir: Path = typer.Argument(..., metavar="MODEL_DIR", help="A folder written by `optimize --save-model`."),
-    n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs to propose, in all."),
     seed: int = _seed_option("Sampling seed."),
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
@@ -384,66 +391,61 @@ def propose_command(
     """Propose more designs from a saved model, without training again."""
     import dataclasses
 
-    from paretodiff.pgd import ParetoDiff
+    from paretodiff import api
+    from paretodiff.methods.pgd import ParetoDiff
+    from paretodiff.methods.pgd_config import from_dict, with_overrides
 
     _check_outputs([files.Output("-o", output)], [("model folder", model_dir)], overwrite)
     model = ParetoDiff.load(model_dir, quiet=quiet)
-    if sampler is not None or steps is not None:
-        changes = _sampling_overrides(sampler, steps, model.config.n_steps)
+    changes = {k: v for k, v in (("sampling.sampler", sampler), ("sampling.steps", steps)) if v is not None}
+    if changes:
         try:
-            model.config = dataclasses.replace(model.config, **changes).validate()
+            model.config = from_dict(with_overrides(dataclasses.asdict(model.config), changes))
         except ValueError as exc:
-            _fail(f"--sampler/--steps: {exc}")
+            _fail(f"--sampler/--steps: {str(exc).splitlines()[0]}")
     _use_cores()
-    write_csv(_proposals_frame(model, model.propose(n, seed=seed), quiet), output, overwrite=overwrite)
-    _log(f"wrote proposed designs to {output}", quiet)
+    proposals = model.propose(n, seed=seed)
+    frame, renamed = api.proposals_frame(methods.Proposals(model.space.finish(proposals.X), proposals.scores),
+                                         model.space)
+    for name, column in renamed.items():
+        _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
+    write_csv(frame, output, overwrite=overwrite)
+    _log(f"wrote {len(frame)} proposed designs to {output}", quiet)
 
 
 @app.command("run")
 def run_command(
     task: str = typer.Argument(tasks.DEFAULT_TASK, help="Benchmark task (default: zdt1)."),
-    method: str = typer.Option("pgd", "--method", help="pgd (default preset) or pgd-faithful."),
+    method: str = MethodOption,
     seed: int = _seed_option("Method seed (training and sampling)."),
     data_seed: int = _seed_option("Dataset seed.", "--data-seed"),
-    n: int = typer.Option(256, "-n", min=1, help="Designs to propose per guidance scale."),
+    n: int = typer.Option(256, "-n", min=1, help="Designs to propose."),
     generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     quiet: bool = QuietOption,
 ) -> None:
-    """A benchmark task end to end: data, fit, propose, evaluate with the exact functions."""
-    import time
-
-    from paretodiff.pgd import ParetoDiff
+    """A benchmark cell and its report: data, fit, propose, evaluate with the exact functions."""
+    from paretodiff import bench
 
     the_task = _task(task)
-    presets = {"pgd": "default", "pgd-faithful": "faithful"}
-    if method not in presets:
-        _fail(f"--method must be one of {', '.join(presets)}, not {method!r}")
-    config = _config(presets[method], sampler, steps, generative)
+    spec = _method_spec(method, generative=generative, sampler=sampler, steps=steps)
     _use_cores()
-    dataset = _load_dataset(the_task, data_seed, quiet)
-    model = ParetoDiff(config, quiet=quiet).fit(
-        dataset.x_train, dataset.y_train, bounds=(the_task.lower, the_task.upper), integer_columns=[], seed=seed)
-    start = time.perf_counter()
-    proposals = model.propose(n, seed=seed)
-    propose_seconds = time.perf_counter() - start
-    results = []
-    for scale in config.guidance_scales:
-        report = evaluation.evaluate(the_task, proposals.X[proposals.scale == scale], dataset)
-        results.append({"guidance_scale": scale, **report.to_dict()})
-    summary = {"task": the_task.name, "method": method, "seed": seed, "data_seed": data_seed,
-               "fit_seconds": round(model.fit_report.seconds, 2), "propose_seconds": round(propose_seconds, 2),
-               "results": results}
+    _load_dataset(the_task, data_seed, quiet)
+    record = bench.run_cell(bench.Cell(the_task.name, spec, seed, data_seed, n))
+    if record["status"] != "ok":
+        raise ModelError(f"{spec} on {the_task.name}: {record['error']}")
+    summary = {k: v for k, v in record.items() if k not in ("designs", "objectives", "record_version", "threads")}
     if as_json:
         _echo_json(summary)
         return
-    typer.echo(f"{method} on {the_task.name} (seed {seed}, data seed {data_seed}): "
-               f"fit {summary['fit_seconds']:.1f} s, propose {summary['propose_seconds']:.1f} s")
-    for result in results:
-        typer.echo(f"guidance scale {result['guidance_scale']:g}:")
-        typer.echo(_format_report(evaluation.Report(**{k: v for k, v in result.items() if k != "guidance_scale"})))
+    typer.echo(f"{spec} on {the_task.name} (seed {seed}, data seed {data_seed}): "
+               f"fit {record['fit_seconds']:.1f} s, propose {record['propose_seconds']:.1f} s")
+    typer.echo(_format_report(evaluation.Report(
+        task=the_task.name, n_designs=n, n_clipped=record["n_clipped"], n_non_finite=record["n_non_finite"],
+        hv=record["hv"], d_best_hv=record["d_best_hv"], igd=record["igd"], igd_plus=record["igd_plus"],
+        spacing=record["spacing"], spread=record["spread"], benchmark_index_bug=False)))
 
 
 BENCH_TASKS = "zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37"
@@ -470,8 +472,8 @@ def bench_command(
     task_list: str = typer.Option(BENCH_TASKS, "--tasks", help="Tasks, comma-separated; or the groups synthetic, re, all."),
     method_list: str = typer.Option(
         BENCH_METHODS, "--methods",
-        help="Methods, comma-separated (d-best, multiple-models, multi-head, paretoflow, paretoflow-fixed, pgd, "
-             "pgd-faithful; or all, peers). Settings follow a colon, separated by ';': pgd-faithful:guidance_scale=20."),
+        help=f"Methods, comma-separated ({', '.join(methods.names())}; or the groups {', '.join(methods.GROUPS)}). "
+             "Settings follow a colon, separated by ';': pgd-faithful:sampling.guidance_scales=20."),
     seed_list: str = typer.Option("0,1,2", "--seeds", help="Method seeds, comma-separated."),
     out: Path = typer.Option(..., "--out", help="Folder for the cell records and results.csv / results.md."),
     data_seed: int = _seed_option("Dataset seed.", "--data-seed"),
@@ -489,16 +491,16 @@ def bench_command(
     """
     from tqdm.auto import tqdm
 
-    from paretodiff import baselines, bench
+    from paretodiff import bench
 
     try:
         task_names = tasks.expand(task_list)
     except KeyError as exc:
         _fail(f"--tasks: {exc.args[0]}")
     try:
-        methods = baselines.expand(method_list)
-        for spec in methods:
-            baselines.make(spec)  # settings and optional extras are checked before anything runs
+        specs = methods.expand(method_list)
+        for spec in specs:
+            methods.make(spec)  # settings and optional extras are checked before anything runs
     except (ValueError, ImportError) as exc:
         _fail(f"--methods: {str(exc).splitlines()[0]}")
     if backend not in ("local", "ray"):
@@ -507,7 +509,7 @@ def bench_command(
         _fail("--address needs --backend ray")
     seeds = _seed_list("--seeds", seed_list)
     _check_outputs([bench.folder_output("--out", out)], [("dataset cache", data.cache_dir())], overwrite=False)
-    cells = bench.grid(task_names, methods, seeds, data_seed=data_seed, n=n)
+    cells = bench.grid(task_names, specs, seeds, data_seed=data_seed, n=n)
     todo = sum(force or not bench.is_finished(out, c) for c in cells)
     _log(f"{len(cells)} cells, {len(cells) - todo} already finished in {out}", quiet)
     with tqdm(total=todo, desc="bench", unit="cell", disable=quiet) as bar:

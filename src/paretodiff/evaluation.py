@@ -7,7 +7,7 @@ benchmark's reference point ``2.2 x normalized nadir``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,8 @@ class Report:
         n_clipped: designs with a finite variable outside the bounds (clipped before evaluation).
         n_non_finite: designs with a non-finite variable (NaN or infinite; never clipped nor
             evaluated) or non-finite objective values; excluded from every indicator.
+        objectives: the exact objective values ``(N, n_obj)`` of the designs (``nan`` rows for
+            the non-finite ones); not part of :meth:`to_dict`.
     """
 
     task: str
@@ -46,9 +48,11 @@ class Report:
     spacing: float | None
     spread: float | None
     benchmark_index_bug: bool
+    objectives: np.ndarray = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The indicators as a JSON-ready dict (without the objective values)."""
+        return {k: v for k, v in asdict(self).items() if k != "objectives"}
 
 
 def normalizer(dataset: Dataset) -> metrics.Normalizer:
@@ -65,7 +69,14 @@ def d_best_hypervolume(task: Task, dataset: Dataset, n: int = N_BEST, *, benchma
     """Hypervolume of D(best) with the benchmark's reference point."""
     norm = normalizer(dataset)
     rows = d_best(dataset, n, benchmark_index_bug=benchmark_index_bug)
-    return metrics.hypervolume(norm(dataset.y_train[rows]), metrics.reference_point(task.nadir, norm))
+    return metrics.hypervolume(norm(dataset.y_train[rows]), reference_point(task, norm))
+
+
+def reference_point(task: Task, norm: metrics.Normalizer) -> np.ndarray:
+    """The hypervolume reference: ``2.2 x`` the task's normalized nadir point, or, for a task
+    without one, ``2.2 x`` the dataset's worst objective values (1 after normalization)."""
+    nadir = task.nadir if task.nadir is not None else norm.y_max
+    return metrics.reference_point(nadir, norm)
 
 
 def clip_to_bounds(task: Task, X: np.ndarray) -> tuple[np.ndarray, int]:
@@ -112,7 +123,7 @@ def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug
     finite = np.isfinite(Y).all(axis=1)
     norm = normalizer(dataset)
     Yn = norm(Y[finite])
-    ref = metrics.reference_point(task.nadir, norm)
+    ref = reference_point(task, norm)
     hv = {
         f"{round(q * 100)}th": metrics.percentile_hypervolume(Yn, ref, q, benchmark_index_bug=benchmark_index_bug)
         for q in metrics.PERCENTILES
@@ -136,6 +147,7 @@ def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug
         spacing=_defined(metrics.spacing(nd)),
         spread=_defined(metrics.spread(nd, extremes)),
         benchmark_index_bug=benchmark_index_bug,
+        objectives=Y,
     )
 
 

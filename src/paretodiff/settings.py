@@ -1,6 +1,6 @@
 """Type checks for the settings of a config dataclass, from Python, a method spec or a JSON file.
 
-Every config class (:class:`paretodiff.pgd.PGDConfig`, the peers' configs) checks its fields
+Every config class (:mod:`paretodiff.methods.pgd_config`, the peers' configs) checks its fields
 with :func:`coerce` before it checks their ranges, so a string where a number belongs, a list
 where a scalar belongs or ``null`` is one ``ValueError`` naming the field, never a
 ``TypeError`` from deep inside.
@@ -41,6 +41,10 @@ def coerce(cls: type, values: dict, what: str = "setting") -> dict:
 
 
 def _coerce_value(label: str, value, kind):
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, kind):
+            raise ValueError(f"{label} must be a {kind.__name__}, got {value!r}")
+        return value
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:

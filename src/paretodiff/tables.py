@@ -11,7 +11,7 @@ from paretodiff.errors import InputError
 from paretodiff.files import atomic_path
 
 __all__ = ["InputError", "read_csv", "numeric_columns", "design_matrix", "design_frame", "write_csv",
-           "split_names", "training_table", "bounds_table", "check_finite"]
+           "split_names", "training_table", "training_frame", "bounds_table", "check_finite"]
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -121,14 +121,21 @@ def split_names(option: str, value: str | None) -> list[str]:
     return names
 
 
-def training_table(
-    path: Path,
+def training_table(path: Path, minimize: list[str], maximize: list[str], inputs: list[str] | None,
+                   drop_invalid: bool) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
+    """:func:`training_frame` of a CSV file."""
+    return training_frame(read_csv(path), minimize, maximize, inputs, drop_invalid, path)
+
+
+def training_frame(
+    frame: pd.DataFrame,
     minimize: list[str],
     maximize: list[str],
     inputs: list[str] | None,
     drop_invalid: bool,
+    source: Path | str = "the table",
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
-    """Designs and objectives from a user's CSV, checked.
+    """Designs and objectives from a user's table, checked.
 
     Returns:
         ``X (N, D)``, ``Y (N, m)``, input names, objective names, senses (``"min"`` /
@@ -137,9 +144,10 @@ def training_table(
 
     Raises:
         InputError: unknown or missing columns, non-numeric cells, non-finite values (unless
-            ``drop_invalid``), fewer than 2 objectives or fewer than :data:`MIN_ROWS` valid rows.
+            ``drop_invalid``), fewer than 2 objectives or fewer than :data:`MIN_ROWS` valid rows,
+            each naming ``source`` and the line or column.
     """
-    frame = read_csv(path)
+    path = source
     columns = [str(c) for c in frame.columns]
     objectives = minimize + maximize
     if len(objectives) < 2:
@@ -155,6 +163,10 @@ def training_table(
         raise InputError(f"--inputs: column {min(set(inputs) & set(objectives))!r} is also an objective")
     if not inputs:
         raise InputError(f"{path}: no input columns left besides the objectives")
+    if frame.empty:
+        raise InputError(f"{path}: the table has no rows")
+    frame = frame.copy()
+    frame.columns = columns
     values = numeric_columns(frame, inputs + objectives, path, allow_missing=True)
     bad = ~np.isfinite(values).all(axis=1)
     dropped = [int(i) + 2 for i in np.flatnonzero(bad)]

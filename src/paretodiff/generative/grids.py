@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-TIME_GRIDS = ("uniform", "quadratic")
+from paretodiff.generative.registry import TIME_GRIDS
 
 
 def timesteps(n_steps: int, n_sample_steps: int, grid: str = "uniform") -> list[int]:

@@ -149,4 +149,4 @@ def flow_guidance_weight(tau: float, tau_next: float) -> float:
     return c(tau) - c(tau_next)
 
 
-PATHS = {"diffusion": DiffusionPath, "flow": FlowPath}
+PATHS = {"diffusion": DiffusionPath, "flow": FlowPath}  # by kind (paretodiff.generative.registry.PATH_KINDS)

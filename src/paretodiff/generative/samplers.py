@@ -12,8 +12,8 @@ Guidance is a :class:`Guide`, not a wrapped model: the flow samplers integrate t
 guidance weight of a step exactly (:meth:`paretodiff.generative.paths.FlowPath.guidance_weight`),
 which needs the network's output and the guidance gradient apart.
 
-Adding a sampler is one function here (or in a file of its own) and one :func:`register`
-line; ``docs/architecture.md`` has a worked example.
+The registry that names them is :mod:`paretodiff.generative.registry` (no torch import):
+adding a sampler is one function (here or in a file of its own) and one registry line.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from torch import nn
 
 from paretodiff.generative.grids import full_chain, timesteps
 from paretodiff.generative.paths import DiffusionPath, FlowPath, Path
+from paretodiff.generative.registry import SAMPLERS, SamplerSpec, for_path, register  # noqa: F401  (re-exported)
 
 Callback = Callable[[dict], None]
 
@@ -42,13 +43,14 @@ class Guide:
         return self.gradient(x, t)
 
 
-def _network(model: nn.Module, x: torch.Tensor, t: int) -> torch.Tensor:
-    """``model(x, t)`` for a batch at one time, without autograd."""
+def run_network(model: nn.Module, x: torch.Tensor, t: int) -> torch.Tensor:
+    """``model(x, t)`` for a batch ``x (B, D)`` at one integer time, without autograd (for samplers)."""
     with torch.inference_mode():
         return model(x, torch.full((len(x),), t, dtype=torch.long))
 
 
-def _done(callback: Callback | None, i: int, t: int, x: torch.Tensor) -> None:
+def step_done(callback: Callback | None, i: int, t: int, x: torch.Tensor) -> None:
+    """Tell the ``callback`` (if any) that step ``i`` from time ``t`` is done (for samplers)."""
     if callback is not None:
         callback({"i": i, "t": t, "x": x})
 
@@ -72,19 +74,19 @@ def sample_ddpm(model: nn.Module, path: DiffusionPath, x: torch.Tensor, ts: list
         raise ValueError("the ancestral sampler takes every step: ts must be T-1, ..., 1, 0")
     betas, alphas, abars = path.betas, path.alphas, path.alpha_bars
     for i, t in enumerate(ts[:-1]):
-        eps = _network(model, x, t)
+        eps = run_network(model, x, t)
         shift = guide.scale * path.guidance_weight(t, t - 1) * guide(x, t) if guide is not None else 0.0
         noise = torch.randn(x.shape, generator=generator) if t > 1 else torch.zeros_like(x)
         x = (x - betas[t] / (1.0 - abars[t]).sqrt() * eps) / alphas[t].sqrt() + betas[t].sqrt() * noise + shift
         if clamp_every and t % clamp_every == 0:
             x = x.clamp(-1.0, 1.0)
-        _done(callback, i, t, x)
+        step_done(callback, i, t, x)
     return x.clamp(-1.0, 1.0)
 
 
 def guided_eps(model: nn.Module, path: DiffusionPath, x: torch.Tensor, t: int, guide: Guide | None) -> torch.Tensor:
     """``eps~ = eps(x, t) - s sqrt(1 - abar_t) g(x, t)``, ``(B, D)``; the network runs without autograd."""
-    eps = _network(model, x, t)
+    eps = run_network(model, x, t)
     if guide is None:
         return eps
     return eps - guide.scale * (1.0 - path.alpha_bars[t]).sqrt() * guide(x, t)
@@ -122,7 +124,7 @@ def sample_ddim(model: nn.Module, path: DiffusionPath, x: torch.Tensor, ts: list
     for i, (t, t_next) in enumerate(zip(ts[:-1], ts[1:])):
         eps = guided_eps(model, path, x, t, guide)
         x = ddim_step(x, eps, path.alpha_bars[t], _abar(path, t_next), clip)
-        _done(callback, i, t, x)
+        step_done(callback, i, t, x)
     return x.clamp(-1.0, 1.0)
 
 
@@ -134,15 +136,15 @@ def _heun_diffusion(model, path: DiffusionPath, x, ts, guide, callback, clip: bo
             x_euler = ddim_step(x, eps, path.alpha_bars[t], path.alpha_bars[t_next], clip)
             eps = 0.5 * (eps + guided_eps(model, path, x_euler, t_next, guide))
         x = ddim_step(x, eps, path.alpha_bars[t], _abar(path, t_next), clip)
-        _done(callback, i, t, x)
+        step_done(callback, i, t, x)
     return x.clamp(-1.0, 1.0)
 
 
 # -- the flow ----------------------------------------------------------------------------------
 
 
-def _push(guide: Guide | None, x: torch.Tensor, t: int) -> torch.Tensor | float:
-    """``s g(x, t)`` ``(B, D)``, or 0 without guidance."""
+def guidance_push(guide: Guide | None, x: torch.Tensor, t: int) -> torch.Tensor | float:
+    """``s g(x, t)`` ``(B, D)``, or 0 without guidance (for samplers)."""
     return guide.scale * guide(x, t) if guide is not None else 0.0
 
 
@@ -156,9 +158,9 @@ def sample_euler(model: nn.Module, path: FlowPath, x: torch.Tensor, ts: list[int
     """
     for i, (t, t_next) in enumerate(zip(ts[:-1], ts[1:])):
         tau, tau_next = t / path.n_steps, t_next / path.n_steps
-        push = _push(guide, x, t)
-        x = x + (tau_next - tau) * _network(model, x, t) + path.guidance_weight(t, t_next) * push
-        _done(callback, i, t, x)
+        push = guidance_push(guide, x, t)
+        x = x + (tau_next - tau) * run_network(model, x, t) + path.guidance_weight(t, t_next) * push
+        step_done(callback, i, t, x)
     return x.clamp(-1.0, 1.0)
 
 
@@ -169,14 +171,14 @@ def _heun_flow(model, path: FlowPath, x, ts, guide, callback) -> torch.Tensor:
     for i, (t, t_next) in enumerate(zip(ts[:-1], ts[1:])):
         tau, tau_next = t / path.n_steps, t_next / path.n_steps
         dt, weight = tau_next - tau, path.guidance_weight(t, t_next)
-        v, push = _network(model, x, t), _push(guide, x, t)
+        v, push = run_network(model, x, t), guidance_push(guide, x, t)
         x_euler = x + dt * v + weight * push
         if t_next > 0:
-            v = 0.5 * (v + _network(model, x_euler, t_next))
-            push = 0.5 * (push + _push(guide, x_euler, t_next))
+            v = 0.5 * (v + run_network(model, x_euler, t_next))
+            push = 0.5 * (push + guidance_push(guide, x_euler, t_next))
             x_euler = x + dt * v + weight * push
         x = x_euler
-        _done(callback, i, t, x)
+        step_done(callback, i, t, x)
     return x.clamp(-1.0, 1.0)
 
 
@@ -195,55 +197,10 @@ def sample_heun(model: nn.Module, path: Path, x: torch.Tensor, ts: list[int], *,
     return _heun_diffusion(model, path, x, ts, guide, callback, clip)
 
 
-# -- the registry ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SamplerSpec:
-    """A registered sampler.
-
-    Attributes:
-        name: what ``--sampler`` and the config call it.
-        function: the ``sample_<name>`` function.
-        paths: the path kinds it samples (``"diffusion"``, ``"flow"``).
-        full_chain: it takes every step ``T-1, ..., 1`` (the step count is fixed).
-        options: the keyword options it takes, each named as its sampling-config field
-            (``{"clip": "clip_denoised"}``).
-        summary: one line for the help text.
-    """
-
-    name: str
-    function: Callable[..., torch.Tensor]
-    paths: tuple[str, ...]
-    full_chain: bool = False
-    options: dict[str, str] | None = None
-    summary: str = ""
-
-
-SAMPLERS: dict[str, SamplerSpec] = {}
-
-
-def register(spec: SamplerSpec) -> SamplerSpec:
-    """Add a sampler to the registry (by its name)."""
-    SAMPLERS[spec.name] = spec
-    return spec
-
-
-def for_path(kind: str) -> tuple[str, ...]:
-    """The names of the samplers of a path kind, in registration order."""
-    return tuple(name for name, spec in SAMPLERS.items() if kind in spec.paths)
+# -- the time grid of a registered sampler ----------------------------------------------------
 
 
 def grid(spec: SamplerSpec, n_steps: int, steps: int, time_grid: str = "uniform") -> list[int]:
     """The decreasing time grid a sampler runs on, ending at 0: ``steps`` points of
     :func:`~paretodiff.generative.grids.timesteps`, or the full chain."""
     return (full_chain(n_steps) if spec.full_chain else timesteps(n_steps, steps, time_grid)) + [0]
-
-
-register(SamplerSpec("ddpm", sample_ddpm, ("diffusion",), full_chain=True, options={"clamp_every": "clamp_every"},
-                     summary="the authors' ancestral DDPM, all T - 1 steps"))
-register(SamplerSpec("ddim", sample_ddim, ("diffusion",), options={"clip": "clip_denoised"},
-                     summary="deterministic DDIM, first order"))
-register(SamplerSpec("heun", sample_heun, ("diffusion", "flow"), options={"clip": "clip_denoised"},
-                     summary="deterministic Heun, second order"))
-register(SamplerSpec("euler", sample_euler, ("flow",), summary="Euler steps of the flow, first order"))

@@ -4,6 +4,9 @@
 >>> task = tasks.get("zdt1")
 >>> task.n_var, task.n_obj
 (30, 2)
+
+Adding a task is one file with its function and :class:`Task` and one :func:`register` line
+below (or a call from your own code); ``docs/architecture.md`` has a worked example.
 """
 
 from __future__ import annotations
@@ -12,13 +15,31 @@ from paretodiff.tasks.base import Collection, Task
 from paretodiff.tasks.engineering import TASKS as _ENGINEERING
 from paretodiff.tasks.synthetic import TASKS as _SYNTHETIC
 
-_REGISTRY: dict[str, Task] = {task.name: task for task in (*_SYNTHETIC, *_ENGINEERING)}
+_REGISTRY: dict[str, Task] = {}
+GROUPS: dict[str, tuple[str, ...]] = {"synthetic": (), "re": (), "all": ()}
 
-GROUPS: dict[str, tuple[str, ...]] = {
-    "synthetic": tuple(t.name for t in _SYNTHETIC),
-    "re": tuple(t.name for t in _ENGINEERING),
-}
-GROUPS["all"] = GROUPS["synthetic"] + GROUPS["re"]
+
+def register(task: Task) -> Task:
+    """Add a task to the registry (and to its group and ``all``); its name must be new.
+
+    Raises:
+        ValueError: a task of that name is registered already.
+    """
+    key = _key(task.name)
+    if key in _REGISTRY:
+        raise ValueError(f"a task named {task.name!r} is registered already")
+    _REGISTRY[key] = task
+    GROUPS[task.group] = (*GROUPS.get(task.group, ()), task.name)
+    GROUPS["all"] = (*GROUPS["all"], task.name)
+    return task
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "").replace("_", "")
+
+
+for _task in (*_SYNTHETIC, *_ENGINEERING):
+    register(_task)
 
 DEFAULT_TASK = "zdt1"
 
@@ -34,7 +55,7 @@ def get(name: str) -> Task:
     Raises:
         KeyError: with the list of known names, if there is no such task.
     """
-    key = name.strip().lower().replace("-", "").replace("_", "")
+    key = _key(name)
     if key not in _REGISTRY:
         raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(_REGISTRY)}")
     return _REGISTRY[key]
@@ -50,4 +71,4 @@ def expand(spec: str) -> list[str]:
     return out
 
 
-__all__ = ["Collection", "Task", "GROUPS", "DEFAULT_TASK", "names", "get", "expand"]
+__all__ = ["Collection", "Task", "GROUPS", "DEFAULT_TASK", "names", "get", "expand", "register"]

@@ -37,38 +37,42 @@ class Collection:
 
 @dataclass(frozen=True, eq=False)
 class Task:
-    """A benchmark task: objectives, bounds, nadir point, collection settings.
+    """A task: a vectorized function to minimize on a box, and what the benchmark knows of it.
+
+    A task needs only its objectives and box; the rest has defaults.
 
     Attributes:
         name: short lower-case name, e.g. ``"zdt1"``.
-        group: ``"synthetic"`` or ``"re"``.
         n_var, n_obj: design and objective dimensions.
-        lower, upper: float arrays of shape ``(n_var,)``, the raw design box.
-        nadir: float array ``(n_obj,)``, the benchmark's hard-coded nadir point.
+        lower, upper: float arrays of shape ``(n_var,)``, the raw design box (scalars broadcast).
         function: raw ``X (N, n_var)`` -> ``Y (N, n_obj)``, vectorized numpy.
+        group: ``"synthetic"``, ``"re"`` or ``"custom"`` (keyword, like the rest).
+        nadir: float array ``(n_obj,)``, the benchmark's hard-coded nadir point, which sets the
+            hypervolume reference; ``None``: the worst objective values of the task's dataset.
         front: ``n -> (about n, n_obj)`` points of the true Pareto front, or ``None``.
         collection: settings of the data-collection run.
         notes: where the task deviates from its canonical definition, if anywhere.
     """
 
     name: str
-    group: str
     n_var: int
     n_obj: int
     lower: np.ndarray
     upper: np.ndarray
-    nadir: np.ndarray
     function: ObjectiveFn
-    front: FrontFn | None = None
-    collection: Collection = field(default_factory=Collection)
-    notes: str = ""
+    group: str = field(default="custom", kw_only=True)
+    nadir: np.ndarray | None = field(default=None, kw_only=True)
+    front: FrontFn | None = field(default=None, kw_only=True)
+    collection: Collection = field(default_factory=Collection, kw_only=True)
+    notes: str = field(default="", kw_only=True)
 
     def __post_init__(self) -> None:
         lower = np.broadcast_to(np.asarray(self.lower, dtype=float), (self.n_var,)).copy()
         upper = np.broadcast_to(np.asarray(self.upper, dtype=float), (self.n_var,)).copy()
-        nadir = np.asarray(self.nadir, dtype=float).reshape(self.n_obj)
+        nadir = None if self.nadir is None else np.asarray(self.nadir, dtype=float).reshape(self.n_obj)
         for arr in (lower, upper, nadir):
-            arr.setflags(write=False)
+            if arr is not None:
+                arr.setflags(write=False)
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
         object.__setattr__(self, "nadir", nadir)

@@ -59,7 +59,6 @@ reproduce the published network's exact numbers.
 from __future__ import annotations
 
 import abc
-import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -69,8 +68,9 @@ import torch
 from torch import nn
 
 from paretodiff import settings
-from paretodiff.baselines.base import Method, OfflineData, exactly_n
+from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
 from paretodiff.generative.training import early_stopping
+from paretodiff.runtime import seeded
 from paretodiff.pareto import select_best
 
 
@@ -255,14 +255,6 @@ def train_network(net: nn.Module, U: torch.Tensor, Y: torch.Tensor, split: tuple
     return TrainReport(epochs=stopped.rounds, best_epoch=best, best_val_mse=mse_of_epoch[best - 1])
 
 
-@contextlib.contextmanager
-def _seeded(seed: int):
-    """Seed torch's global generator (weight initialization) without disturbing the caller's."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
-
-
 # -- search --------------------------------------------------------------------------------
 
 
@@ -318,7 +310,7 @@ def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicat
 # -- the methods ---------------------------------------------------------------------------
 
 
-class SurrogateMethod(Method, abc.ABC):
+class SurrogateMethod(abc.ABC):
     """Fit MLP surrogates of the normalized objectives, then search them with NSGA-II.
 
     Args:
@@ -348,32 +340,21 @@ class SurrogateMethod(Method, abc.ABC):
     def _forward(self, U: torch.Tensor) -> torch.Tensor:
         """Predicted normalized objectives ``(B, m)`` of unit-cube designs ``(B, D)``."""
 
-    # -- normalization -------------------------------------------------------------------
-
-    def _to_unit(self, X: np.ndarray) -> np.ndarray:
-        """Raw designs ``(N, D)`` -> the unit cube of the design box."""
-        lower, upper = self._data.lower, self._data.upper
-        return (X - lower) / np.where(upper > lower, upper - lower, 1.0)
-
-    def _from_unit(self, U: np.ndarray) -> np.ndarray:
-        """Unit-cube designs ``(N, D)`` -> raw designs, clipped to the box."""
-        lower, upper = self._data.lower, self._data.upper
-        return np.clip(lower + U * (upper - lower), lower, upper)
-
     # -- Method --------------------------------------------------------------------------
 
-    def fit(self, data: OfflineData, seed: int) -> None:
+    def fit(self, data: OfflineData, seed: int) -> "SurrogateMethod":
         """Train the surrogates; ``seed`` drives the split, the weight initialization and the batches."""
         if len(data.X) < 2:
             raise ValueError("need at least 2 training designs (one for validation)")
         self._data = data
-        self._U = self._to_unit(data.X)
-        self._y_min = data.Y.min(axis=0)
-        self._y_scale = np.where(data.Y.max(axis=0) > self._y_min, data.Y.max(axis=0) - self._y_min, 1.0)
+        self._U = data.space.to_unit(data.X)
+        Y = data.Y_min
+        self._y_min = Y.min(axis=0)
+        self._y_scale = np.where(Y.max(axis=0) > self._y_min, Y.max(axis=0) - self._y_min, 1.0)
         U = torch.as_tensor(self._U, dtype=torch.float32)
-        Yn = torch.as_tensor((data.Y - self._y_min) / self._y_scale, dtype=torch.float32)
+        Yn = torch.as_tensor((Y - self._y_min) / self._y_scale, dtype=torch.float32)
         start, cpu_start = time.perf_counter(), time.process_time()
-        with _seeded(seed):
+        with seeded(seed):
             generator = torch.Generator().manual_seed(seed)
             split = split_rows(len(U), self.config.val_fraction, generator)
             reports = self._train(U, Yn, split, generator)
@@ -384,6 +365,7 @@ class SurrogateMethod(Method, abc.ABC):
             "n_parameters": int(sum(p.numel() for net in self.networks for p in net.parameters())),
             "fit_seconds": time.perf_counter() - start, "fit_cpu_seconds": time.process_time() - cpu_start,
         }
+        return self
 
     def predict(self, U: np.ndarray) -> np.ndarray:
         """Predicted normalized objectives ``(B, m)`` (float64) of unit-cube designs ``U (B, D)``."""
@@ -395,21 +377,21 @@ class SurrogateMethod(Method, abc.ABC):
             pred = [self._forward(U[i : i + step]) for i in range(0, len(U), step)]
         return torch.cat(pred).double().numpy() if pred else np.zeros((0, self._data.n_obj))
 
-    def propose(self, n: int, seed: int) -> np.ndarray:
-        """NSGA-II's final population on the surrogates, ``(n, D)`` raw designs in the box."""
+    def propose(self, n: int, seed: int) -> Proposals:
+        """NSGA-II's final population on the surrogates, ``(n, D)`` designs in the box."""
         if self._data is None:
             raise RuntimeError("fit before proposing")
-        if n < 1:
-            raise ValueError("n must be at least 1")
+        n = check_n(n)
         rng = np.random.default_rng(seed)
         start, cpu_start = time.perf_counter(), time.process_time()
-        population = initial_population(self._U, self._data.Y, self.config.pop_size or n, rng)
+        population = initial_population(self._U, self._data.Y_min, self.config.pop_size or n, rng)
         U = nsga2(self.predict, population, self._data.n_obj, self.config.n_gen,
                   self.config.eliminate_duplicates, seed)
         self._facts["search_seconds"] = time.perf_counter() - start
         self._facts["search_cpu_seconds"] = time.process_time() - cpu_start
         self._facts["final_population"] = len(U)
-        return exactly_n(self._from_unit(U), n, rng)
+        space = self._data.space
+        return Proposals(exactly_n(np.clip(space.from_unit(U), space.lower, space.upper), n, rng))
 
     def settings(self) -> dict:
         return {"preset": self.preset, **self.config.to_dict()}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from paretodiff.baselines.base import Method, OfflineData
+from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
 from paretodiff.pareto import select_best
 
 
-class DBest(Method):
+class DBest:
     """Propose the ``n`` best training designs: whole non-dominated fronts, then crowding.
 
     Args:
@@ -22,14 +22,21 @@ class DBest(Method):
         self.benchmark_index_bug = bool(benchmark_index_bug)
         self._data: OfflineData | None = None
 
-    def fit(self, data: OfflineData, seed: int) -> None:
+    def fit(self, data: OfflineData, seed: int) -> "DBest":
         self._data = data
+        return self
 
-    def propose(self, n: int, seed: int) -> np.ndarray:
+    def propose(self, n: int, seed: int) -> Proposals:
+        """The ``min(n, N)`` best designs, padded by random repeats to ``n`` if the data are fewer."""
         if self._data is None:
             raise RuntimeError("fit before proposing")
-        rows = select_best(self._data.Y, min(n, len(self._data.Y)), benchmark_index_bug=self.benchmark_index_bug)
-        return self._data.X[rows].copy()
+        n = check_n(n)
+        Y = self._data.Y_min
+        rows = select_best(Y, min(n, len(Y)), benchmark_index_bug=self.benchmark_index_bug)
+        return Proposals(exactly_n(self._data.X[rows], n, np.random.default_rng(seed)))
 
     def settings(self) -> dict:
         return {"benchmark_index_bug": self.benchmark_index_bug}
+
+    def facts(self) -> dict:
+        return {}

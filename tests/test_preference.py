@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from paretodiff import guidance
+from paretodiff import preference
 from paretodiff.generative.paths import DiffusionPath as NoiseSchedule
 from paretodiff.pareto import rank_designs
 
@@ -17,7 +17,7 @@ def test_labels_follow_front_then_crowding():
     Y, ranking = toy_ranking()
     first = torch.tensor([0, 4, 1, 4])
     second = torch.tensor([4, 0, 0, 5])
-    labels = guidance.pair_labels(ranking, Y, first, second, "crowding")
+    labels = preference.pair_labels(ranking, Y, first, second, "crowding")
     # front 0 beats front 1 either way round; within front 0 the end (inf crowding) beats the middle
     expected_45 = float(ranking.rank[4] < ranking.rank[5])
     assert labels.tolist() == [1.0, 0.0, 0.0, expected_45]
@@ -28,7 +28,7 @@ def test_draw_pairs_excludes_self_pairs_and_zero_crowding_partners_on_the_same_f
     assert ranking.crowding[1] > 0 and ranking.crowding[3] == 0  # the second copy gets zero
     pool = torch.arange(len(Y))
     anchors = torch.tensor([0, 1, 2, 3, 4, 5]).repeat(500)
-    first, second = guidance.draw_pairs(ranking, anchors, pool, torch.Generator().manual_seed(0))
+    first, second = preference.draw_pairs(ranking, anchors, pool, torch.Generator().manual_seed(0))
     assert len(first) == len(anchors)  # every anchor found a partner
     assert not torch.any(first == second)
     same_front = torch.as_tensor(ranking.front)[first] == torch.as_tensor(ranking.front)[second]
@@ -40,24 +40,24 @@ def test_draw_pairs_excludes_self_pairs_and_zero_crowding_partners_on_the_same_f
 def test_draw_pairs_drops_anchors_without_a_valid_partner():
     Y = np.zeros((3, 2))  # one front of three copies: row 0 has crowding inf, rows 1, 2 zero
     ranking = rank_designs(Y)
-    first, second = guidance.draw_pairs(ranking, torch.tensor([0, 1, 2]), torch.arange(3), torch.Generator().manual_seed(0))
+    first, second = preference.draw_pairs(ranking, torch.tensor([0, 1, 2]), torch.arange(3), torch.Generator().manual_seed(0))
     assert 0 not in first.tolist()  # its only candidates are zero-crowding twins
     assert second.tolist() == [0] * len(second)
 
 
 def test_dominance_labels_have_three_classes():
     Y, ranking = toy_ranking()
-    labels = guidance.pair_labels(ranking, Y, torch.tensor([1, 4, 0]), torch.tensor([4, 1, 2]), "dominance")
+    labels = preference.pair_labels(ranking, Y, torch.tensor([1, 4, 0]), torch.tensor([4, 1, 2]), "dominance")
     assert labels.tolist() == [0, 1, 2]
 
 
 def test_subcrowding_keeps_the_best_fraction():
     Y = np.random.default_rng(0).random((200, 2))
-    rows = guidance.preference_subset(Y, "subcrowding", 0.3)
+    rows = preference.preference_subset(Y, "subcrowding", 0.3)
     assert len(rows) == 60
     outside = np.setdiff1d(np.arange(200), rows)
     assert rank_designs(Y).front[rows].max() <= rank_designs(Y).front[outside].min()
-    assert len(guidance.preference_subset(Y, "crowding", 0.3)) == 200
+    assert len(preference.preference_subset(Y, "crowding", 0.3)) == 200
 
 
 class Linear(torch.nn.Module):
@@ -74,7 +74,7 @@ class Linear(torch.nn.Module):
 def test_guide_is_the_hand_computed_gradient_and_tracks_the_previous_iterate():
     model = Linear([1.0, -2.0])
     x_ref = torch.tensor([[0.0, 0.0], [0.5, 0.5]])
-    guide = guidance.make_guide(model, x_ref, "crowding")
+    guide = preference.make_guide(model, x_ref, "crowding")
     x = torch.tensor([[0.2, 0.1], [0.0, 1.0]])
     w = torch.tensor([1.0, -2.0])
     # d/dx log sigmoid(f(x) - f(ref)) = (1 - sigmoid(f(x) - f(ref))) * w
@@ -90,11 +90,11 @@ def test_preference_training_learns_a_simple_order_and_restores_the_best_weights
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (600, 2))
     Y = np.stack([X[:, 0] + X[:, 1], X[:, 0] + X[:, 1] + 0.1 * rng.random(600)], 1)  # better = lower x0 + x1
-    from paretodiff.models import Utility
+    from paretodiff.networks import Utility
 
     model = Utility(2, 32, 1, 16, 100)
     torch.manual_seed(0)
-    result = guidance.train_preference(
+    result = preference.train_preference(
         model, NoiseSchedule.linear(100), torch.tensor(X, dtype=torch.float32), Y, mode="crowding",
         subsample_ratio=0.3, lr=3e-3, batch_size=128, max_steps=300, val_fraction=0.2, val_every=50,
         val_batches=2, patience=3, shuffle_split=True, generator=torch.Generator().manual_seed(0))
@@ -107,7 +107,7 @@ def test_preference_training_learns_a_simple_order_and_restores_the_best_weights
 def test_the_self_reference_gives_half_the_utility_gradient_at_every_step():
     """x_ref = x: g = ∇ log sigmoid(f(x) - f(x_ref)) at x_ref = x = ∇f / 2, whatever came before."""
     model = Linear([1.0, -2.0])
-    guide = guidance.make_guide(model, torch.zeros(2, 2), "crowding", reference="self")
+    guide = preference.make_guide(model, torch.zeros(2, 2), "crowding", reference="self")
     half_w = torch.tensor([0.5, -1.0]).expand(2, 2)
     torch.testing.assert_close(guide(torch.tensor([[0.2, 0.1], [0.0, 1.0]]), 10), half_w)
     torch.testing.assert_close(guide(torch.tensor([[0.9, -0.9], [0.3, 0.3]]), 9), half_w)  # no memory
@@ -115,28 +115,28 @@ def test_the_self_reference_gives_half_the_utility_gradient_at_every_step():
 
 def test_previous_and_self_references_agree_when_the_iterate_barely_moves():
     """At 1000 steps consecutive iterates are close, so the authors' rule is ≈ ∇f / 2 too."""
-    from paretodiff.models import Utility
+    from paretodiff.networks import Utility
 
     torch.manual_seed(0)
     model = Utility(3, 16, 1, 8, 100).requires_grad_(False)
     x = torch.randn(5, 3)
-    previous = guidance.make_guide(model, x, "crowding", reference="previous")
-    selfref = guidance.make_guide(model, x, "crowding", reference="self")
+    previous = preference.make_guide(model, x, "crowding", reference="previous")
+    selfref = preference.make_guide(model, x, "crowding", reference="self")
     previous(x, 50)  # x_ref becomes x
     x_next = x + 1e-4 * torch.randn(5, 3)
     torch.testing.assert_close(previous(x_next, 49), selfref(x_next, 49), rtol=1e-3, atol=1e-6)
 
 
 def test_the_self_reference_with_the_three_class_model():
-    from paretodiff.models import Utility
+    from paretodiff.networks import Utility
 
     torch.manual_seed(0)
     model = Utility(2, 16, 1, 8, 100, tie_head=True).requires_grad_(False)
     x = torch.randn(4, 2)
-    guide = guidance.make_guide(model, torch.zeros(4, 2), "dominance", reference="self")
+    guide = preference.make_guide(model, torch.zeros(4, 2), "dominance", reference="self")
     xg = x.clone().requires_grad_(True)
     t = torch.full((4,), 7, dtype=torch.long)
-    (expected,) = torch.autograd.grad(guidance.log_preference(model, xg, x, t, "dominance").sum(), xg)
+    (expected,) = torch.autograd.grad(preference.log_preference(model, xg, x, t, "dominance").sum(), xg)
     torch.testing.assert_close(guide(x, 7), expected)
     with pytest.raises(ValueError, match="reference"):
-        guidance.make_guide(model, x, "dominance", reference="best")
+        preference.make_guide(model, x, "dominance", reference="best")

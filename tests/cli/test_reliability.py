@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from paretodiff import bench, data, pgd
+from paretodiff import bench, data
+from paretodiff.methods import pgd_files
 from paretodiff.cli import app
 
 runner = CliRunner()
@@ -102,7 +103,7 @@ def test_a_model_folder_is_replaced_only_with_overwrite(designs, model, tmp_path
     (model / "extra.txt").unlink()
     result = optimize(designs, "-o", tmp_path / "p.csv", "--save-model", model, "--overwrite", "--seed", 1)
     assert result.exit_code == 0, result.output
-    assert snapshot(model) != before and sorted(p.name for p in model.iterdir()) == list(pgd.MODEL_FILES)
+    assert snapshot(model) != before and sorted(p.name for p in model.iterdir()) == list(pgd_files.MODEL_FILES)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
@@ -212,7 +213,7 @@ def test_one_design_column_works(tmp_path, preset):
 def test_run_works_on_a_one_column_task():
     result = run("run", "vlmop1", "-n", 16, "--quiet", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["results"][0]["hv"]["100th"] > 0
+    assert json.loads(result.stdout)["hv"]["100th"] > 0
 
 
 @pytest.mark.parametrize("column, values, bounds, fragment", [
@@ -285,16 +286,17 @@ def test_damaged_model_files_are_one_line_errors(model, tmp_path):
 
     cases = [
         ("[1, 2]", "not a paretodiff model"), ("null", "not a paretodiff model"), ("{", "not readable JSON"),
-        (edited(meta=KeyError), "missing entries: meta"), (edited(**{"meta.n_var": KeyError}), "meta lacks n_var"),
-        (edited(**{"config.width": "128"}), "width must be a whole number"),
-        (edited(**{"meta.lower": doc["meta"]["lower"][:-1]}), "meta.lower must be 2 finite numbers"),
-        (edited(**{"meta.integer_columns": [7]}), "integer_columns"),
-        (edited(**{"meta.lower": doc["meta"]["upper"], "meta.upper": doc["meta"]["lower"]}), "above meta.upper"),
-        (edited(**{"meta.lower": [None, 0.0]}), "meta.lower must be 2 finite numbers"),
+        (edited(space=KeyError), "missing entries: space"), (edited(**{"space.inputs": KeyError}), "space lacks inputs"),
+        (edited(**{"config.networks.width": "128"}), "width must be a whole number"),
+        (edited(**{"space.lower": doc["space"]["lower"][:-1]}), "bounds must give 2"),
+        (edited(**{"space.kinds": ["integer", "boolean"]}), "kinds must be one of"),
+        (edited(**{"space.lower": doc["space"]["upper"], "space.upper": doc["space"]["lower"]}), "above the upper"),
+        (edited(**{"space.lower": [None, 0.0]}), "space.lower must be a list of finite numbers"),
+        (edited(**{"state.x_ref": [0.0]}), "state.x_ref must be 2 finite numbers"),
         (json.dumps(doc).replace('"lower": [', '"lower": [NaN, ', 1), "not readable JSON"),
         (edited(format_version=True), "unsupported model format version True"),
         (edited(format_version=1), "format version 1"),
-        (edited(**{"meta.seed": 12}), "do not match their SHA-256"),
+        (edited(**{"state.seed": 12}), "do not match their SHA-256"),
     ]
     for text, fragment in cases:
         one_line_error(run("propose", with_config(text), "-o", tmp_path / "p.csv"), fragment)
@@ -315,7 +317,7 @@ def test_nan_weights_are_refused_even_with_a_matching_digest(model, tmp_path):
     save_file(tensors, str(model / "weights.safetensors"))
     doc = json.loads((model / "config.json").read_text())
     doc["weights_sha256"] = hashlib.sha256((model / "weights.safetensors").read_bytes()).hexdigest()
-    doc["sha256"] = pgd._doc_digest(doc)
+    doc["sha256"] = pgd_files.doc_digest(doc)
     (model / "config.json").write_text(json.dumps(doc))
     one_line_error(run("propose", model, "-o", tmp_path / "p.csv"), "non-finite weights")
 

@@ -96,7 +96,8 @@ import numpy as np
 import torch
 
 from paretodiff import settings
-from paretodiff.baselines.base import Method, OfflineData, exactly_n
+from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
+from paretodiff.runtime import seeded
 from paretodiff.pareto import select_best
 
 INSTALL_HINT = "ParetoFlow needs the optional package paretoflow: pip install 'paretodiff[peers]'"
@@ -366,20 +367,6 @@ def final_selection(fixed: bool, calls: list[int]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Seed numpy's and torch's global RNGs (the package draws from them); restore them on exit."""
-    state = np.random.get_state()
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed % 2**32)
-        np.random.seed(seed % 2**32)
-        try:
-            yield
-        finally:
-            np.random.set_state(state)
-
-
-@contextlib.contextmanager
 def _quiet(verbose: bool) -> Iterator[None]:
     """Hide the package's prints and progress bars unless ``verbose``."""
     with warnings.catch_warnings():
@@ -400,7 +387,7 @@ def _finite(value: float) -> float | None:
 # ---------------------------------------------------------------------------------------
 
 
-class ParetoFlowMethod(Method):
+class ParetoFlowMethod:
     """ParetoFlow from the ``paretoflow`` package, as shipped (+ bounds fix) or with its sign errors fixed.
 
     Args:
@@ -430,29 +417,31 @@ class ParetoFlowMethod(Method):
 
     # -- fit -----------------------------------------------------------------------------
 
-    def fit(self, data: OfflineData, seed: int) -> None:
+    def fit(self, data: OfflineData, seed: int) -> "ParetoFlowMethod":
         """Train the flow model and the proxies on ``data`` (rows shuffled with ``seed``)."""
         pf = _package()
         self._check(data)
         order = np.random.default_rng(seed).permutation(len(data.X))
         X, lower, upper = _package_columns(data.X[order], data.lower, data.upper)
-        task = self._make_task(X, data.Y[order], lower, upper)
+        task = self._make_task(X, data.Y_min[order], lower, upper)
         device = importlib.import_module("paretoflow.paretoflow").device
-        with seeded(seed), _quiet(self.config.verbose), tempfile.TemporaryDirectory(prefix="paretoflow-") as tmp:
+        with seeded(seed, numpy_global=True), _quiet(self.config.verbose), \
+                tempfile.TemporaryDirectory(prefix="paretoflow-") as tmp:
             fm, fm_facts = self._train_flow(pf, task, device, tmp)
             proxies, proxy_facts = self._train_proxies(pf, task, device, tmp)
         self._task, self._fm, self._proxies = task, fm, proxies
         self._bounds = (data.lower.copy(), data.upper.copy())
         self._facts = {"device": str(device), **fm_facts, **proxy_facts}
+        return self
 
     def _check(self, data: OfflineData) -> None:
         """Refuse data the package cannot handle, with a clear message."""
         c = self.config
         if data.n_obj < 2:
             raise ValueError("ParetoFlow needs at least 2 objectives")
-        if not (np.isfinite(data.X).all() and np.isfinite(data.Y).all()):
+        if not (np.isfinite(data.X).all() and np.isfinite(data.Y_min).all()):
             raise ValueError("ParetoFlow needs finite X and Y")
-        for label, values in (("design", data.X), ("objective", data.Y)):
+        for label, values in (("design", data.X), ("objective", data.Y_min)):
             constant = np.flatnonzero(values.std(axis=0) == 0)
             if len(constant):
                 raise ValueError(f"ParetoFlow z-scores every column: {label} column(s) {constant.tolist()} are constant")
@@ -525,7 +514,7 @@ class ParetoFlowMethod(Method):
 
     # -- propose -------------------------------------------------------------------------
 
-    def propose(self, n: int, seed: int) -> np.ndarray:
+    def propose(self, n: int, seed: int) -> Proposals:
         """``n`` designs ``(n, D)``: ParetoFlow's kept archive entries, clipped to the box.
 
         Raises:
@@ -535,6 +524,7 @@ class ParetoFlowMethod(Method):
         """
         if self._fm is None:
             raise RuntimeError("fit before proposing")
+        n = check_n(n)
         n_weights = self._n_weights(self._task.n_obj)
         if not 1 <= n <= n_weights:
             raise ValueError(f"ParetoFlow keeps at most one design per weight vector: it can propose 1 to "
@@ -544,7 +534,7 @@ class ParetoFlowMethod(Method):
         X = np.clip(X[np.isfinite(X).all(axis=1)], *self._bounds)
         self._facts.update(archive_unique=archive, returned=len(X),
                            returned_unique=len(np.unique(X, axis=0)), padded=max(0, n - len(X)))
-        return exactly_n(X, n, np.random.default_rng(seed))
+        return Proposals(exactly_n(X, n, np.random.default_rng(seed)))
 
     def _sample(self, n: int, seed: int) -> tuple[np.ndarray, int]:
         """Run ``ParetoFlow.sample``; return ``res_x (<= n, D)`` and the archive's unique-entry count."""
@@ -555,7 +545,7 @@ class ParetoFlowMethod(Method):
                       load_pretrained_proxies=True, proxies=self._proxies)
         calls: list[int] = []
         start, cpu = time.perf_counter(), time.process_time()
-        with seeded(seed), _quiet(c.verbose), final_selection(self.fixed, calls):
+        with seeded(seed, numpy_global=True), _quiet(c.verbose), final_selection(self.fixed, calls):
             try:
                 res_x, _ = sampler.sample(T=c.T, O=c.O, K=c.K, num_solutions=n, distance=c.distance, g_t=c.g_t,
                                           init_method=c.init_method, t_threshold=c.t_threshold,

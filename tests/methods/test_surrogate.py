@@ -5,9 +5,9 @@ import pytest
 import torch
 from scipy.stats import spearmanr
 
-from paretodiff import baselines, tasks
-from paretodiff.baselines import OfflineData
-from paretodiff.baselines.surrogate import (
+from paretodiff import methods, tasks
+from paretodiff.methods import OfflineData
+from paretodiff.methods.surrogate import (
     PRESETS,
     MultiHead,
     MultiHeadMLP,
@@ -27,7 +27,7 @@ METHODS = [MultipleModels, MultiHead]
 def zdt1_data(n: int = 600, seed: int = 0) -> OfflineData:
     task = tasks.get("zdt1")
     X = task.lower + np.random.default_rng(seed).random((n, task.n_var)) * (task.upper - task.lower)
-    return OfflineData(X, task.evaluate(X), task.lower, task.upper, "zdt1")
+    return OfflineData.in_box(X, task.evaluate(X), task.lower, task.upper, "zdt1")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def fitted(request, data):
 
 
 def test_propose_exactly_n_inside_the_box(fitted, data):
-    X = fitted.propose(24, seed=0)
+    X = fitted.propose(24, seed=0).X
     assert X.shape == (24, data.n_var)
     assert np.all(X >= data.lower) and np.all(X <= data.upper)
     assert len(np.unique(X, axis=0)) > 1
@@ -54,7 +54,7 @@ def test_propose_exactly_n_inside_the_box(fitted, data):
 def test_pads_to_n_when_the_population_is_smaller(fitted, data):
     method = type(fitted)(**{**TINY, "pop_size": 8})
     method.fit(data, seed=0)
-    X = method.propose(20, seed=0)
+    X = method.propose(20, seed=0).X
     assert X.shape == (20, data.n_var) and len(np.unique(X, axis=0)) <= 8
 
 
@@ -65,10 +65,10 @@ def test_same_seeds_same_designs_and_other_seeds_differ(data):
         a.fit(data, seed=1)
         b.fit(data, seed=1)
         c.fit(data, seed=2)
-        np.testing.assert_array_equal(a.propose(16, seed=3), b.propose(16, seed=3))
+        np.testing.assert_array_equal(a.propose(16, seed=3).X, b.propose(16, seed=3).X)
         assert a.facts()["best_val_mse"] == b.facts()["best_val_mse"]
         assert a.facts()["best_val_mse"] != c.facts()["best_val_mse"]  # other split, init and batches
-        assert not np.array_equal(a.propose(16, seed=3), a.propose(16, seed=4))  # other search seed
+        assert not np.array_equal(a.propose(16, seed=3).X, a.propose(16, seed=4).X)  # other search seed
 
 
 def test_fit_and_propose_leave_the_global_rngs_alone(data):
@@ -138,7 +138,7 @@ def test_initial_population_is_the_best_designs(data):
 def test_one_generation_returns_the_initial_population(cls, data):
     method = cls(**{**TINY, "epochs": 1, "n_gen": 1})
     method.fit(data, seed=0)
-    X = method.propose(30, seed=0)
+    X = method.propose(30, seed=0).X
     expected = data.X[select_best(data.Y, 30)]
     distance = np.abs(X[:, None, :] - expected[None, :, :]).max(axis=2)  # (30, 30)
     assert np.all(distance.min(axis=1) < 1e-12) and np.all(distance.min(axis=0) < 1e-12)
@@ -147,7 +147,7 @@ def test_one_generation_returns_the_initial_population(cls, data):
 def test_search_improves_the_predicted_objectives(data):
     method = MultipleModels(**{**TINY, "n_gen": 30})
     method.fit(data, seed=0)
-    X = method.propose(30, seed=0)
+    X = method.propose(30, seed=0).X
     start = data.X[select_best(data.Y, 30)]
     to_unit = lambda X: (X - data.lower) / (data.upper - data.lower)
     assert method.predict(to_unit(X)).sum(1).mean() < method.predict(to_unit(start)).sum(1).mean()
@@ -178,9 +178,9 @@ def test_unknown_setting_preset_or_bad_value_raise():
 
 
 def test_registry_specs():
-    method = baselines.make("multiple-models:preset=published,hidden=16:16,epochs=3")
+    method = methods.make("multiple-models:preset=published,hidden=16:16,epochs=3")
     assert isinstance(method, MultipleModels) and method.config.hidden == (16, 16) and method.config.epochs == 3
-    assert isinstance(baselines.make("multi-head"), MultiHead)
+    assert isinstance(methods.make("multi-head"), MultiHead)
 
 
 def test_facts_are_json(fitted):

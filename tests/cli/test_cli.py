@@ -118,12 +118,15 @@ def test_error_bad_split_and_missing_output_folder(tmp_path):
     assert not out.exists()
 
 
-def test_the_sampling_help_names_the_default_presets_choices():
-    """The help text states the default preset's generative model, sampler and steps."""
-    from paretodiff import cli
-    from paretodiff.pgd import PGDConfig
+def test_the_help_comes_from_the_registries_and_the_default_preset():
+    """The help texts name every registered method and sampler and the default preset's choices."""
+    from paretodiff import cli, methods
+    from paretodiff.generative import registry
+    from paretodiff.methods.pgd_config import from_preset
 
-    default = PGDConfig.preset("default")
-    assert f"{default.generative} (default" in cli.GenerativeOption.help
-    assert f"{default.sampler} (the default's" in cli.SamplerOption.help
-    assert f"(default {default.sample_steps};" in cli.StepsOption.help
+    default = from_preset("default")
+    assert f"{default.generator.kind} (" in cli.GenerativeOption.help and "the default" in cli.GenerativeOption.help
+    assert f"the default is {default.sampling.sampler} for the {default.generator.kind}" in cli.SamplerOption.help
+    assert all(name in cli.SamplerOption.help for name in registry.SAMPLERS)
+    assert f"(default {default.sampling.steps};" in cli.StepsOption.help
+    assert all(name in cli.MethodOption.help for name in methods.names())

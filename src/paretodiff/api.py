@@ -1,0 +1,139 @@
+"""The library's entry point: a table of measured designs in, the proposed designs out.
+
+>>> import paretodiff
+>>> result = paretodiff.optimize(frame, minimize=["cost"], maximize=["strength"], n=64, seed=0)
+>>> result.designs          # a DataFrame: your design columns, then the method's scores
+>>> result.method           # the fitted method (pgd: ``result.method.save("model/")``)
+
+Like pymoo's ``minimize(problem, algorithm, termination)``, one function joins the nouns:
+the data (a DataFrame, or :class:`~paretodiff.methods.base.OfflineData` with its
+:class:`~paretodiff.space.DesignSpace`), a method (a registered name with settings, see
+:mod:`paretodiff.methods`, or a method object) and how many designs to propose.  Names,
+senses, bounds and integer columns are handled here once, for every method; the command
+line's ``paretodiff optimize`` is a thin shell over this function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from paretodiff import methods, settings
+from paretodiff.errors import InputError
+from paretodiff.methods.base import Method, OfflineData, Proposals
+from paretodiff.space import DesignSpace
+from paretodiff.tables import training_frame
+
+
+@dataclass
+class Result:
+    """What :func:`optimize` returns.
+
+    Attributes:
+        designs: the proposals as a table: the design columns under the space's names, then the
+            method's scores (``utility``, ``guidance_scale`` for pgd), each renamed with a
+            suffix (``utility_1``) if a design column already has its name.
+        proposals: the method's :class:`~paretodiff.methods.base.Proposals`, the designs finished
+            by the space (integer columns rounded, constant columns kept).
+        method: the fitted method.
+        data: the data it was fitted on.
+        renamed: score name -> the column it was written as, where they differ.
+        dropped: line numbers of the rows left out (``drop_invalid``; a DataFrame's row ``i``
+            is line ``i + 2``, as in a CSV file with a header).
+    """
+
+    designs: pd.DataFrame
+    proposals: Proposals
+    method: Method
+    data: OfflineData
+    renamed: dict[str, str] = field(default_factory=dict)
+    dropped: list[int] = field(default_factory=list)
+
+
+def optimize(
+    data: OfflineData | pd.DataFrame,
+    *,
+    method: str | Method = "pgd",
+    n: int = 256,
+    seed: int = 0,
+    minimize: Sequence[str] = (),
+    maximize: Sequence[str] = (),
+    inputs: Sequence[str] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    drop_invalid: bool = False,
+) -> Result:
+    """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
+
+    Args:
+        data: an :class:`OfflineData`, or a DataFrame with one row per measured design (then
+            ``minimize``/``maximize`` name its objective columns and ``inputs`` its design
+            columns, by default every other column).
+        method: a registered method spec (``"pgd"``, ``"multiple-models"``,
+            ``"pgd:sampling.steps=25"``, ...) or a method object.
+        n: designs to propose.
+        seed: seeds fitting and proposing: the same seed gives the same designs.
+        bounds: for a DataFrame, ``{column: (lower, upper)}`` for some design columns (the
+            others keep the data's range).
+        drop_invalid: for a DataFrame, leave out rows with missing or non-finite values
+            instead of refusing them.
+
+    Raises:
+        InputError: bad data, names, bounds or settings (one line naming the column).
+    """
+    dropped: list[int] = []
+    if isinstance(data, pd.DataFrame):
+        data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
+                                     bounds, drop_invalid)
+    elif minimize or maximize or inputs or bounds:
+        raise InputError("minimize, maximize, inputs and bounds are for a DataFrame; OfflineData has its space")
+    settings.check_seed(seed)
+    model = methods.make(method) if isinstance(method, str) else method
+    model.fit(data, seed)
+    proposals = model.propose(n, seed)
+    proposals = Proposals(data.space.finish(proposals.X), proposals.scores)
+    frame, renamed = proposals_frame(proposals, data.space)
+    return Result(frame, proposals, model, data, renamed, dropped)
+
+
+def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], inputs: list[str] | None,
+                 bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
+                 source: str = "the table") -> tuple[OfflineData, list[int]]:
+    """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows."""
+    X, Y, input_cols, objective_cols, senses, dropped = training_frame(frame, minimize, maximize, inputs, drop_invalid,
+                                                                      source)
+    lower, upper = X.min(axis=0), X.max(axis=0)
+    for name, (lo, hi) in (bounds or {}).items():
+        if name not in input_cols:
+            raise InputError(f"bounds: {name!r} is not a design column ({', '.join(input_cols)})")
+        j = input_cols.index(name)
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise InputError(f"bounds: {name!r} needs finite lower < upper, got ({lo}, {hi})")
+        if X[:, j].min() < lo or X[:, j].max() > hi:
+            raise InputError(f"bounds: the data's {name!r} range [{X[:, j].min()}, {X[:, j].max()}] is outside "
+                             f"[{lo}, {hi}]")
+        lower[j], upper[j] = lo, hi
+    space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
+                                  objectives=objective_cols)
+    return OfflineData(X, Y, space, str(source)), dropped
+
+
+def proposals_frame(proposals: Proposals, space: DesignSpace) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The proposals as a table: the design columns, then the scores under names that no design
+    column has (``utility``, or ``utility_1`` if a design column is called ``utility``)."""
+    frame = pd.DataFrame(proposals.X, columns=list(space.inputs))
+    renamed = {}
+    for name, values in proposals.scores.items():
+        column = _free_name(name, frame.columns)
+        if column != name:
+            renamed[name] = column
+        frame[column] = values
+    return frame, renamed
+
+
+def _free_name(name: str, taken) -> str:
+    taken = set(map(str, taken))
+    candidates = (name if k == 0 else f"{name}_{k}" for k in range(len(taken) + 1))
+    return next(c for c in candidates if c not in taken)

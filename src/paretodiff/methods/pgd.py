@@ -1,0 +1,319 @@
+"""Preference-guided diffusion (arXiv 2503.17299) as one method: fit, propose, save, load.
+
+>>> model = ParetoDiff(preset="default").fit(OfflineData(X, Y, space), seed=0)
+>>> proposals = model.propose(256, seed=0)      # proposals.X, .scores["utility"], .scores["guidance_scale"]
+>>> model.save("model/"); again = ParetoDiff.load("model/")
+
+Pipeline: designs are scaled to ``[-1, 1]`` within the space's box (by default the data's
+range); an unconditional generative model learns them along a probability path, the DDPM's
+or the flow's straight line (:mod:`paretodiff.generative`); a time-aware utility learns the
+diversity-aware preference on pairs noised along the same path (:mod:`paretodiff.preference`);
+sampling adds ``s · ∇ log p(x ≻ x_ref | t)`` to the score at every step (see
+``docs/method.md``).  The settings are a :class:`~paretodiff.methods.pgd_config.PGDConfig`;
+model files are :mod:`~paretodiff.methods.pgd_files`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from paretodiff import networks, preference, settings
+from paretodiff.errors import ModelError
+from paretodiff.generative import paths, samplers, training
+from paretodiff.generative.registry import SAMPLERS
+from paretodiff.methods.base import OfflineData, Proposals, check_n
+from paretodiff.methods.pgd_config import PGDConfig, from_preset, with_overrides, from_dict
+from paretodiff.metrics import Normalizer
+from paretodiff.pareto import Ranking, rank_designs
+from paretodiff.runtime import seeded
+from paretodiff.space import DesignSpace
+
+N_REFERENCE = 256  # the initial x_ref is the training design ranked N_REFERENCE-th
+
+
+@dataclass
+class FitReport:
+    """Timings and training facts of :meth:`ParetoDiff.fit`."""
+
+    seconds: float = 0.0
+    generator_seconds: float = 0.0
+    preference_seconds: float = 0.0
+    generator_final_loss: float = float("nan")
+    generator_best_val_loss: float = float("nan")
+    generator_steps: int = 0
+    preference_best_val_loss: float = float("nan")
+    preference_steps: int = 0
+
+
+@dataclass
+class State:
+    """What :meth:`ParetoDiff.fit` learns besides the weights (saved with them).
+
+    Attributes:
+        y_min, y_max: the objectives' range (minimized), for normalization ``(m,)``.
+        x_ref: the initial reference design in ``[-1, 1]^D`` ``(D,)``.
+        seed: the fit's seed.
+    """
+
+    y_min: list[float]
+    y_max: list[float]
+    x_ref: list[float]
+    seed: int
+
+
+def networks_for(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
+    """The generator's network and the utility of ``config`` for ``dim`` design columns."""
+    net, n_steps = config.networks, config.generator.n_steps
+    tie = config.preference.label_mode == "dominance"
+    if config.generator.arch == "faithful":
+        denoiser = networks.AuthorsDenoiser(dim, net.authors_width)
+    else:
+        denoiser = networks.Denoiser(dim, net.width, net.depth, net.time_width, n_steps)
+    if config.preference.arch == "faithful":
+        utility = networks.AuthorsUtility(dim, net.authors_width, tie)
+    else:
+        utility = networks.Utility(dim, net.width, net.depth, net.time_width, n_steps, tie)
+    return denoiser, utility
+
+
+def check_weights(net: nn.Module, what: str) -> None:
+    """Raise :class:`ModelError` if a weight of ``net`` is not finite (``what`` starts the message)."""
+    for name, tensor in net.state_dict().items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ModelError(f"{what}: non-finite weights in {name}")
+
+
+def share(n: int, k: int) -> list[int]:
+    """``n`` designs shared among ``k`` guidance scales: ``n // k`` each, the remainder to the first."""
+    return [n // k + (i < n % k) for i in range(k)]
+
+
+class ParetoDiff:
+    """Preference-guided diffusion for offline multi-objective optimization.
+
+    Args:
+        config: every setting; default :func:`~paretodiff.methods.pgd_config.from_preset` of ``preset``.
+        preset: ``"default"`` (ours) or ``"faithful"`` (the authors' choices), when no ``config``.
+        quiet: no progress bars.
+        **overrides: settings by their dotted keys (``**{"sampling.steps": 25}``), applied to
+            the config.
+    """
+
+    name = "pgd"
+
+    def __init__(self, config: PGDConfig | None = None, *, preset: str = "default", quiet: bool = True,
+                 **overrides) -> None:
+        if config is None:
+            config = from_preset(preset, **overrides)
+        elif overrides:
+            config = from_dict(with_overrides(dataclasses.asdict(config), overrides))
+        self.config = config
+        self.quiet = quiet
+        self.denoiser: nn.Module | None = None
+        self.utility: nn.Module | None = None
+        self.space: DesignSpace | None = None
+        self.state: State | None = None
+        self.fit_report = FitReport()
+
+    # -- scaling ---------------------------------------------------------------------------
+
+    def _to_unit(self, X: np.ndarray) -> torch.Tensor:
+        """Designs ``(N, D)`` -> ``[-1, 1]^D`` (float32)."""
+        return torch.as_tensor(2.0 * self.space.to_unit(X) - 1.0, dtype=torch.float32)
+
+    def _from_unit(self, U: torch.Tensor) -> np.ndarray:
+        """``[-1, 1]^D`` -> designs ``(N, D)`` (integer columns rounded, constant columns kept)."""
+        return self.space.from_unit((U.double().numpy() + 1.0) / 2.0)
+
+    # -- fit -------------------------------------------------------------------------------
+
+    def fit(self, data: OfflineData, seed: int = 0) -> "ParetoDiff":
+        """Learn the designs' distribution and the preference between them.
+
+        Args:
+            data: the measured designs, their objectives and the space (names, box, senses).
+            seed: seeds the split, the weights, the batches and the noise.
+        """
+        seed = settings.check_seed(seed)
+        if len(data.X) < 2:
+            raise ValueError(f"at least 2 designs are needed, got {len(data.X)}")
+        self.space = data.space
+        Y_min = data.Y_min
+        normalizer = Normalizer.fit(Y_min)
+        Yn = normalizer(Y_min)
+        start = time.perf_counter()
+        with seeded(seed):
+            generator = torch.Generator().manual_seed(seed)
+            U = self._to_unit(data.X).clamp(-1.0, 1.0)
+            self.denoiser, self.utility = networks_for(self.config, data.n_var)
+            t0 = time.perf_counter()
+            gen = self._train_generator(U, generator)
+            t1 = time.perf_counter()
+            pref = self._train_preference(U, Yn, generator)
+            t2 = time.perf_counter()
+        check_weights(self.denoiser, "the generative model's training diverged")
+        check_weights(self.utility, "the preference model's training diverged")
+        ranking = pref.ranking if len(pref.ranking.rank) == len(Yn) else rank_designs(Yn)
+        self.state = State(normalizer.y_min.tolist(), normalizer.y_max.tolist(),
+                           U[_reference_row(ranking)].tolist(), seed)
+        self.fit_report = FitReport(
+            seconds=time.perf_counter() - start, generator_seconds=t1 - t0, preference_seconds=t2 - t1,
+            generator_final_loss=gen["final_loss"], generator_best_val_loss=gen["best_val_loss"],
+            generator_steps=gen["steps"], preference_best_val_loss=pref.best_val_loss, preference_steps=pref.steps,
+        )
+        return self
+
+    def _train_generator(self, U: torch.Tensor, generator: torch.Generator) -> dict:
+        """Train the generative network (ε or velocity) with AdamW and EMA, for at most
+        ``training.steps`` steps, stopping early on a validation plateau if enabled."""
+        g, t = self.config.generator, self.config.generator.training
+        data = U if g.data == "all" else U[: max(1, int((1 - self.config.preference.val_fraction) * len(U)))]
+        path = self.path
+        validation = None
+        if t.val_every:
+            n_val = min(g.val_rows, max(1, len(data) // 10))
+            order = torch.randperm(len(data), generator=generator)
+            val_x, data = data[order[:n_val]], data[order[n_val:]]
+            validation = (val_x, path.sample_times(n_val, generator), torch.randn(val_x.shape, generator=generator))
+        model = self.denoiser.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        ema = training.EMA(model, g.ema_decay, g.ema_warmup)
+        batches = training.batches(len(data), min(t.batch, len(data)), generator)
+        losses = torch.zeros(t.steps)
+
+        def train_step(step: int) -> None:
+            loss = training.denoising_loss(model, path, data[next(batches)], generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), g.grad_clip)
+            optimizer.step()
+            ema.update(model)
+            losses[step - 1] = loss.detach()
+
+        def validate() -> float:
+            with torch.inference_mode():
+                return float(training.fixed_loss(ema.model, path, *validation))
+
+        with tqdm(total=t.steps, desc="train generator", unit="step", disable=self.quiet, leave=False) as bar:
+            stopped = training.early_stopping(train_step, validate if validation is not None else None, ema.model,
+                                              rounds=t.steps, every=t.val_every or 1, patience=t.patience,
+                                              progress=bar.update)
+        self.denoiser = ema.model
+        step = stopped.rounds
+        final = float(losses[max(0, step - 100) : step].mean()) if step else float("nan")
+        best = stopped.best_loss if stopped.best_round else float("nan")
+        return {"final_loss": final, "best_val_loss": best, "steps": step}
+
+    def _train_preference(self, U: torch.Tensor, Yn: np.ndarray, generator: torch.Generator):
+        p, t = self.config.preference, self.config.preference.training
+        with tqdm(total=t.steps, desc="train preference", unit="step", disable=self.quiet, leave=False) as bar:
+            result = preference.train_preference(
+                self.utility.train(), self.path, U, Yn, mode=p.label_mode, subsample_ratio=p.subsample_ratio,
+                lr=t.lr, batch_size=t.batch, max_steps=t.steps, val_fraction=p.val_fraction, val_every=t.val_every,
+                val_batches=p.val_batches, patience=t.patience, shuffle_split=p.shuffle_split, generator=generator,
+                progress=bar.update,
+            )
+        self.utility = result.model.requires_grad_(False)
+        return result
+
+    @property
+    def path(self) -> paths.DiffusionPath | paths.FlowPath:
+        """How designs are noised: the diffusion's schedule or the flow's straight path."""
+        g = self.config.generator
+        if g.kind == "diffusion":
+            return paths.DiffusionPath.linear(g.n_steps, g.beta_start, g.beta_end)
+        return paths.FlowPath(g.n_steps)
+
+    # -- propose -------------------------------------------------------------------------------
+
+    def propose(self, n: int = 256, seed: int = 0, scales: Sequence[float] | None = None) -> Proposals:
+        """Sample exactly ``n`` designs, shared among the guidance scales, all chains in one batch.
+
+        Args:
+            n: designs in all (``n // k`` per scale for ``k`` scales, the remainder to the first).
+            seed: the same seed gives the same designs.
+            scales: guidance scales (default: the config's ``sampling.guidance_scales``); 0 = unguided.
+
+        Returns the designs in the user's units with two scores each: ``utility``, the
+        preference model's ``f(x, t=1)`` (higher is better), and the ``guidance_scale``.
+        """
+        if self.denoiser is None or self.utility is None:
+            raise RuntimeError("fit or load the model before proposing designs")
+        n, seed = check_n(n), settings.check_seed(seed)
+        c = self.config
+        scales = tuple(float(s) for s in (scales if scales is not None else c.sampling.guidance_scales))
+        if not scales or not all(map(math.isfinite, scales)):
+            raise ValueError(f"guidance scales must be finite numbers, got {scales}")
+        counts = share(n, len(scales))
+        scale = torch.tensor(scales, dtype=torch.float32).repeat_interleave(torch.tensor(counts))
+        generator = torch.Generator().manual_seed(seed)
+        x = torch.randn((n, self.space.n_var), generator=generator)
+        x_ref = torch.tensor(self.state.x_ref, dtype=torch.float32).expand_as(x)
+        guide = None
+        if any(scales):
+            gradient = preference.make_guide(self.utility, x_ref, c.preference.label_mode, c.sampling.guide_reference)
+            guide = samplers.Guide(gradient, scale.reshape(-1, 1))
+        with tqdm(total=self.n_sample_steps, desc="sample", unit="step", disable=self.quiet, leave=False) as bar:
+            with torch.inference_mode() if guide is None else contextlib.nullcontext():
+                U = self._sample(x, generator, guide, bar.update)
+            with torch.inference_mode():
+                utility = self.utility(U, torch.ones(len(U), dtype=torch.long)).double().numpy()
+        X = self._from_unit(U)
+        if not (np.isfinite(X).all() and np.isfinite(utility).all()):
+            raise ModelError(f"the model proposed {int((~np.isfinite(X).all(axis=1)).sum())} design(s) with "
+                             "non-finite values; nothing can be proposed from it")
+        return Proposals(X, {"utility": utility, "guidance_scale": scale.double().numpy()})
+
+    @property
+    def n_sample_steps(self) -> int:
+        """Steps the configured sampler takes (network calls: twice as many, less one, for Heun)."""
+        return len(self._grid()) - 1
+
+    def _grid(self) -> list[int]:
+        c = self.config
+        return samplers.grid(SAMPLERS[c.sampling.sampler], c.generator.n_steps, c.sampling.steps,
+                             c.sampling.time_grid)
+
+    def _sample(self, x: torch.Tensor, generator: torch.Generator, guide, progress) -> torch.Tensor:
+        s = self.config.sampling
+        spec = SAMPLERS[s.sampler]
+        options = {keyword: getattr(s, name) for keyword, name in (spec.options or {}).items()}
+        return spec.function(self.denoiser, self.path, x, self._grid(), guide=guide, callback=lambda _: progress(),
+                             generator=generator, **options)
+
+    # -- the method interface, files ------------------------------------------------------------
+
+    def settings(self) -> dict:
+        return self.config.to_dict()
+
+    def facts(self) -> dict:
+        return dataclasses.asdict(self.fit_report)
+
+    def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> None:
+        """Write the model to the folder ``directory`` (:func:`paretodiff.methods.pgd_files.save`)."""
+        from paretodiff.methods import pgd_files
+
+        pgd_files.save(self, directory, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, *, quiet: bool = True) -> "ParetoDiff":
+        """Read a model saved by :meth:`save`, verified (:func:`paretodiff.methods.pgd_files.load`)."""
+        from paretodiff.methods import pgd_files
+
+        return pgd_files.load(directory, quiet=quiet)
+
+
+def _reference_row(ranking: Ranking) -> int:
+    """The training design ranked ``N_REFERENCE``-th (or last): the initial ``x_ref``."""
+    return int(np.flatnonzero(ranking.rank == min(N_REFERENCE, len(ranking.rank)) - 1)[0])

@@ -1,0 +1,213 @@
+"""The design space: what each column of a design table is, and the box the designs live in.
+
+>>> space = DesignSpace.from_data(X, Y, senses=["min", "max"], inputs=["width", "height"])
+>>> U = space.to_unit(X)             # (N, D) in [0, 1]: the box scaled to the unit cube
+>>> X2 = space.from_unit(U)          # back, integer columns rounded, constant columns kept
+>>> space.minimized(Y)               # every objective as a minimization
+
+A :class:`DesignSpace` holds the design columns' names, the kind of each (``continuous`` or
+``integer``; a later kind, ``categorical``, has its place in :data:`KINDS`), their bounds,
+and the objectives' names and senses.  Every method sees its data through one, so that
+names, senses, bounds and integer columns are handled once, and it is saved with a model.
+A column whose bounds are equal is constant: it scales to 0 and comes back as its value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from paretodiff.errors import InputError
+
+KINDS = ("continuous", "integer")
+SENSES = ("min", "max")
+
+
+@dataclass(frozen=True, eq=False)
+class DesignSpace:
+    """Design columns, their kinds and bounds; objective names and senses.
+
+    Attributes:
+        inputs: design column names ``(D,)``.
+        lower, upper: the box, float arrays ``(D,)`` (``lower <= upper``; equal: a constant column).
+        kinds: ``"continuous"`` or ``"integer"`` per design column.
+        objectives: objective names ``(m,)``.
+        senses: ``"min"`` or ``"max"`` per objective.
+    """
+
+    inputs: tuple[str, ...]
+    lower: np.ndarray
+    upper: np.ndarray
+    kinds: tuple[str, ...]
+    objectives: tuple[str, ...]
+    senses: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
+        for name, value in (("lower", lower), ("upper", upper)):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+        for name in ("inputs", "kinds", "objectives", "senses"):
+            object.__setattr__(self, name, tuple(str(v) for v in getattr(self, name)))
+        D, m = len(self.inputs), len(self.objectives)
+        if D < 1 or len(set(self.inputs)) != D:
+            raise InputError(f"the design columns must be at least 1 distinct name, got {list(self.inputs)}")
+        if m < 2 or len(set(self.objectives)) != m:
+            raise InputError(f"at least 2 distinct objective names are needed, got {list(self.objectives)}")
+        if lower.shape != (D,) or upper.shape != (D,):
+            raise InputError(f"bounds must give {D} lower and upper values")
+        if len(self.kinds) != D or any(k not in KINDS for k in self.kinds):
+            raise InputError(f"kinds must be one of {', '.join(KINDS)} for each of the {D} design columns")
+        if len(self.senses) != m or any(s not in SENSES for s in self.senses):
+            raise InputError(f"senses must be 'min' or 'max' for each of the {m} objectives")
+        for j, name in enumerate(self.inputs):
+            _check_range(f"input column {name!r}", lower[j], upper[j], "bounds")
+
+    # -- construction --------------------------------------------------------------------
+
+    @classmethod
+    def from_data(cls, X: np.ndarray, Y: np.ndarray, *, senses: Sequence[str] | None = None,
+                  bounds: tuple[Sequence[float], Sequence[float]] | None = None,
+                  integer_columns: Sequence[int] | None = None, inputs: Sequence[str] | None = None,
+                  objectives: Sequence[str] | None = None) -> "DesignSpace":
+        """The space of a table: bounds default to the data's range, integer columns to those
+        holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``.
+
+        Raises:
+            InputError: shapes, names, senses, bounds, or an objective whose range cannot be
+                scaled, naming the column.
+        """
+        X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+        if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y) or X.shape[1] < 1:
+            raise InputError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
+        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+            raise InputError("X and Y must be finite")
+        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else bounds
+        if integer_columns is None:
+            integer_columns = [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
+        columns = [int(j) for j in integer_columns]
+        if len(set(columns)) != len(columns) or any(not 0 <= j < X.shape[1] for j in columns):
+            raise InputError(f"integer_columns must be distinct column indices below {X.shape[1]}, got {columns}")
+        space = cls(
+            inputs=tuple(inputs) if inputs is not None else tuple(f"x{j}" for j in range(X.shape[1])),
+            lower=np.asarray(lower, dtype=float), upper=np.asarray(upper, dtype=float),
+            kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
+            objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
+            senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1])
+        space.check_objectives(Y)
+        return space
+
+    @classmethod
+    def box(cls, lower: Sequence[float], upper: Sequence[float], n_obj: int) -> "DesignSpace":
+        """A box of continuous columns ``x0..`` with ``n_obj`` minimized objectives ``f0..`` (a benchmark task)."""
+        D = len(np.asarray(lower).reshape(-1))
+        return cls(tuple(f"x{j}" for j in range(D)), lower, upper, ("continuous",) * D,
+                   tuple(f"f{j}" for j in range(n_obj)), ("min",) * n_obj)
+
+    # -- facts ---------------------------------------------------------------------------
+
+    @property
+    def n_var(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def n_obj(self) -> int:
+        return len(self.objectives)
+
+    @property
+    def integer_columns(self) -> list[int]:
+        return [j for j, kind in enumerate(self.kinds) if kind == "integer"]
+
+    @property
+    def constant(self) -> np.ndarray:
+        """Mask ``(D,)`` of the constant columns (equal bounds)."""
+        return self.upper <= self.lower
+
+    @property
+    def span(self) -> np.ndarray:
+        """The box's widths ``(D,)``; a constant column gets width 1."""
+        return np.where(self.upper > self.lower, self.upper - self.lower, 1.0)
+
+    # -- maps ----------------------------------------------------------------------------
+
+    def minimized(self, Y: np.ndarray) -> np.ndarray:
+        """Objectives ``(N, m)`` as minimizations: the maximized columns negated."""
+        return np.where(np.array(self.senses) == "max", -np.asarray(Y, dtype=float), np.asarray(Y, dtype=float))
+
+    def to_unit(self, X: np.ndarray) -> np.ndarray:
+        """Designs ``(N, D)`` -> the unit cube of the box: ``(X - lower) / span``."""
+        return (np.asarray(X, dtype=float) - self.lower) / self.span
+
+    def from_unit(self, U: np.ndarray) -> np.ndarray:
+        """Unit-cube points ``(N, D)`` -> designs: ``lower + U span``, constant columns at their
+        value, integer columns rounded to whole numbers inside the box (not clipped otherwise)."""
+        X = self.lower + np.asarray(U, dtype=float) * self.span
+        X[:, self.constant] = self.lower[self.constant]
+        return self._round(X)
+
+    def finish(self, X: np.ndarray) -> np.ndarray:
+        """Designs a method proposed ``(N, D)``, finished: integer columns rounded to whole numbers
+        inside the box, constant columns at their value (a copy; methods keep their designs in
+        the box, and this step changes nothing else, so it may run twice)."""
+        X = np.array(X, dtype=float)
+        X[:, self.constant] = self.lower[self.constant]
+        return self._round(X)
+
+    def _round(self, X: np.ndarray) -> np.ndarray:
+        for j in self.integer_columns:
+            X[:, j] = np.clip(np.round(X[:, j]), np.ceil(self.lower[j]), np.floor(self.upper[j]))
+        return X
+
+    def check_objectives(self, Y: np.ndarray) -> None:
+        """Raise :class:`InputError` naming an objective whose values cannot be scaled."""
+        Y_min = self.minimized(Y)
+        if Y_min.ndim != 2 or Y_min.shape[1] != self.n_obj:
+            raise InputError(f"Y must have {self.n_obj} columns, got shape {Y_min.shape}")
+        for j, name in enumerate(self.objectives):
+            _check_range(f"objective column {name!r}", Y_min[:, j].min(), Y_min[:, j].max(), "values")
+
+    # -- files ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """JSON-ready (saved in a model file)."""
+        return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
+                "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses)}
+
+    @classmethod
+    def from_dict(cls, values) -> "DesignSpace":
+        """The space of :meth:`to_dict`, every entry checked by type and shape.
+
+        Raises:
+            ValueError: naming the entry.
+        """
+        if not isinstance(values, dict):
+            raise ValueError("space must be an object")
+        entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
+        missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries))
+        if missing or unknown:
+            raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
+        for key, kind in entries.items():
+            items = values[key]
+            good = isinstance(items, list) and all(
+                isinstance(v, str) if kind is str else (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                       and math.isfinite(v)) for v in items)
+            if not good:
+                raise ValueError(f"space.{key} must be a list of {'strings' if kind is str else 'finite numbers'}")
+        try:
+            return cls(**{k: values[k] for k in entries})
+        except InputError as exc:
+            raise ValueError(f"space: {exc}") from None
+
+
+def _check_range(what: str, lo: float, hi: float, kind: str) -> None:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise InputError(f"{what}: the {kind} must be finite, got [{lo:g}, {hi:g}]")
+    if lo > hi:
+        raise InputError(f"{what}: the lower bound {lo:g} is above the upper bound {hi:g}")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(hi - lo):
+            raise InputError(f"{what}: the {kind} span [{lo:g}, {hi:g}], too wide to scale "
+                             "(its width overflows a float); rescale the column")

@@ -1,0 +1,171 @@
+"""Preference-guided diffusion as a method: fit, propose, scores, samplers, early stopping."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from paretodiff.methods import OfflineData
+from paretodiff.methods.pgd import ParetoDiff, share
+from paretodiff.methods.pgd_config import from_dict, with_overrides
+from paretodiff.space import DesignSpace
+
+TINY = {"generator.n_steps": 50, "networks.width": 32, "networks.authors_width": 32, "networks.depth": 1,
+        "networks.time_width": 16, "generator.training.steps": 40, "generator.training.batch": 64,
+        "preference.training.steps": 40, "preference.training.val_every": 20, "preference.training.batch": 64}
+
+
+def toy_data(n=300, seed=0, senses=None):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(0, 10, n), rng.uniform(-1, 1, n), rng.integers(1, 6, n)])
+    Y = np.column_stack([X[:, 0] + X[:, 1] ** 2, 10 - X[:, 0] + X[:, 2]])
+    return OfflineData(X, Y, DesignSpace.from_data(X, Y, senses=senses))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return ParetoDiff(**TINY).fit(toy_data(), seed=3)
+
+
+def with_config(model, **changes):
+    """A copy of a fitted model with other settings (dotted keys)."""
+    other = ParetoDiff.__new__(ParetoDiff)
+    other.__dict__.update(model.__dict__)
+    other.config = from_dict(with_overrides(dataclasses.asdict(model.config), changes))
+    return other
+
+
+def test_propose_shapes_bounds_integers_and_scores(fitted):
+    p = fitted.propose(n=20, seed=0)
+    assert p.X.shape == (20, 3) and p.scores["utility"].shape == (20,)
+    assert p.scores["guidance_scale"].tolist() == [10.0] * 20
+    assert p.X[:, 0].min() >= fitted.space.lower[0] and p.X[:, 0].max() <= fitted.space.upper[0]
+    assert fitted.space.integer_columns == [2]
+    assert np.all(p.X[:, 2] == np.round(p.X[:, 2])) and set(np.unique(p.X[:, 2])) <= {1, 2, 3, 4, 5}
+    assert not np.all(p.X[:, 0] == np.round(p.X[:, 0]))
+
+
+def test_several_scales_share_the_n_designs(fitted):
+    p = fitted.propose(n=16, seed=0, scales=(0.0, 10.0, 20.0))
+    assert p.X.shape == (16, 3) and p.scores["guidance_scale"].tolist() == [0.0] * 6 + [10.0] * 5 + [20.0] * 5
+    assert share(7, 2) == [4, 3] and share(2, 3) == [1, 1, 0] and sum(share(256, 3)) == 256
+
+
+def test_same_seed_same_designs(fitted):
+    a, b, c = fitted.propose(8, seed=1), fitted.propose(8, seed=1), fitted.propose(8, seed=2)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert not np.array_equal(a.X, c.X)
+    again = ParetoDiff(**TINY).fit(toy_data(), seed=3)
+    np.testing.assert_array_equal(again.propose(8, seed=1).X, a.X)
+
+
+def test_maximized_objectives_are_flipped():
+    model = ParetoDiff(**TINY).fit(toy_data(senses=["min", "max"]), seed=0)
+    Y = toy_data().Y
+    assert model.space.senses == ("min", "max")
+    assert model.state.y_min[1] == pytest.approx(-Y[:, 1].max())
+
+
+def test_bad_input():
+    data = toy_data()
+    with pytest.raises(ValueError, match="at least 2"):
+        DesignSpace.from_data(data.X, data.Y[:, :1])
+    with pytest.raises(ValueError, match="senses"):
+        DesignSpace.from_data(data.X, data.Y, senses=["min", "up"])
+    with pytest.raises(ValueError, match="finite"):
+        OfflineData(np.where(data.X == data.X[0, 0], np.nan, data.X), data.Y)
+    model = ParetoDiff(**TINY)
+    with pytest.raises(RuntimeError, match="fit or load"):
+        model.propose(4)
+    with pytest.raises(ValueError, match="seed"):
+        model.fit(data, seed=-1)
+
+
+@pytest.mark.parametrize("preset", ["faithful", "default"])
+@pytest.mark.parametrize("label_mode", ["crowding", "subcrowding", "dominance"])
+def test_every_preset_and_labelling_runs(preset, label_mode):
+    model = ParetoDiff(preset=preset, **{**TINY, "networks.width": 16, "networks.authors_width": 16,
+                                         "preference.label_mode": label_mode})
+    p = model.fit(toy_data(200), seed=0).propose(4, seed=0)
+    assert p.X.shape == (4, 3) and np.isfinite(p.X).all() and np.isfinite(p.scores["utility"]).all()
+    if preset == "faithful":
+        assert p.scores["guidance_scale"].tolist() == [10.0, 10.0, 20.0, 20.0]  # the two scales share n
+
+
+@pytest.fixture(scope="module")
+def fitted_diffusion():
+    return ParetoDiff(**TINY, **{"generator.kind": "diffusion"}).fit(toy_data(), seed=3)
+
+
+@pytest.mark.parametrize("sampler, steps, grid", [
+    ("ddpm", 50, "uniform"), ("ddim", 7, "quadratic"), ("heun", 5, "uniform"), ("heun", 12, "quadratic")])
+def test_every_diffusion_sampler_proposes_inside_the_box(fitted_diffusion, sampler, steps, grid):
+    assert fitted_diffusion.config.sampling.sampler == "ddim"  # the diffusion alone picks its first sampler
+    model = with_config(fitted_diffusion, **{"sampling.sampler": sampler, "sampling.steps": steps,
+                                             "sampling.time_grid": grid})
+    p = model.propose(12, seed=0, scales=(0.0, 10.0))
+    assert p.X.shape == (12, 3) and np.isfinite(p.X).all()
+    assert (p.X[:, 0] >= model.space.lower[0]).all() and (p.X[:, 0] <= model.space.upper[0]).all()
+    np.testing.assert_array_equal(p.X, model.propose(12, seed=0, scales=(0.0, 10.0)).X)
+    assert model.n_sample_steps == (49 if sampler == "ddpm" else len(set(
+        __import__("paretodiff.generative.grids", fromlist=["timesteps"]).timesteps(50, steps, grid))))
+
+
+@pytest.fixture(scope="module")
+def fitted_flow():
+    return ParetoDiff(**TINY).fit(toy_data(), seed=3)
+
+
+def test_the_flow_samplers(fitted_flow):
+    from paretodiff.generative.paths import FlowPath
+
+    assert isinstance(fitted_flow.path, FlowPath) and fitted_flow.fit_report.generator_steps == 40
+    for sampler, steps in (("euler", 10), ("euler", 3), ("heun", 6)):
+        model = with_config(fitted_flow, **{"sampling.sampler": sampler, "sampling.steps": steps})
+        p = model.propose(16, seed=1, scales=(0.0, 10.0))
+        assert p.X.shape == (16, 3) and np.isfinite(p.X).all() and np.isfinite(p.scores["utility"]).all()
+        assert set(np.unique(p.X[:, 2])) <= {1, 2, 3, 4, 5}
+        np.testing.assert_array_equal(p.X, model.propose(16, seed=1, scales=(0.0, 10.0)).X)
+        assert not np.array_equal(p.X, model.propose(16, seed=2, scales=(0.0, 10.0)).X)
+
+
+def test_the_fit_is_deterministic_under_a_seed(fitted_flow):
+    again = ParetoDiff(fitted_flow.config).fit(toy_data(), seed=3)
+    np.testing.assert_array_equal(again.propose(8, seed=1).X, fitted_flow.propose(8, seed=1).X)
+    other = ParetoDiff(fitted_flow.config).fit(toy_data(), seed=4)
+    assert not np.array_equal(other.propose(8, seed=1).X, fitted_flow.propose(8, seed=1).X)
+
+
+def test_a_constant_column_stays_constant():
+    data = toy_data()
+    X = data.X.copy()
+    X[:, 1] = 7.0
+    model = ParetoDiff(**TINY).fit(OfflineData(X, data.Y), seed=0)
+    assert (model.propose(64, seed=0).X[:, 1] == 7.0).all()
+
+
+def test_the_generator_stops_on_a_validation_plateau():
+    """With a learning rate of 0 the held-out loss never improves after the first check, so
+    training stops after the patience's checks, well inside the budget."""
+    model = ParetoDiff(**{**TINY, "generator.training.steps": 500, "generator.training.lr": 0.0,
+                          "generator.training.val_every": 10, "generator.training.patience": 3})
+    model.fit(toy_data(), seed=0)
+    assert model.fit_report.generator_steps == 40 and np.isfinite(model.fit_report.generator_best_val_loss)
+    full = ParetoDiff(**{**TINY, "generator.training.steps": 60, "generator.training.val_every": 0})
+    full.fit(toy_data(), seed=0)
+    assert full.fit_report.generator_steps == 60 and np.isnan(full.fit_report.generator_best_val_loss)
+
+
+def test_set_threads():
+    from paretodiff.runtime import available_cores, set_threads
+
+    before = torch.get_num_threads()
+    try:
+        assert available_cores() >= 1
+        assert set_threads(1) == 1 and torch.get_num_threads() == 1
+        assert set_threads() == available_cores() == torch.get_num_threads()
+        with pytest.raises(ValueError):
+            set_threads(0)
+    finally:
+        torch.set_num_threads(before)

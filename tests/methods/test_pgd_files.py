@@ -1,0 +1,92 @@
+"""Model folders: round trip, digests, every entry checked, version 2 read, version 1 refused."""
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from paretodiff.methods.pgd import ParetoDiff
+from paretodiff.methods.pgd_files import FORMAT_VERSION, doc_digest
+
+from test_pgd import TINY, toy_data  # noqa: E402  (the same small model)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return ParetoDiff(**TINY).fit(toy_data(), seed=3)
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "weights.safetensors"]
+    loaded = ParetoDiff.load(tmp_path / "m")
+    assert loaded.config == fitted.config and loaded.space.to_dict() == fitted.space.to_dict()
+    assert vars(loaded.state) == vars(fitted.state)
+    np.testing.assert_array_equal(loaded.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
+    with pytest.raises(ValueError, match="already exists; pass --overwrite"):
+        fitted.save(tmp_path / "m")
+    fitted.save(tmp_path / "m", overwrite=True)  # replacing a model folder, when asked, is allowed
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folder left
+
+
+def test_load_refuses_what_it_does_not_understand(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "config.json").read_text())
+    for bad, match in ((dict(doc, format_version=FORMAT_VERSION + 1), "unsupported model format version"),
+                       (dict(doc, format="pickle"), "not a paretodiff model"),
+                       (dict(doc, config=dict(doc["config"], surprise=1)), "unknown config field"),
+                       (dict(doc, space=dict(doc["space"], lower=[0.0])), "bounds must give 3"),
+                       (dict(doc, state=dict(doc["state"], seed=1)), "do not match their SHA-256")):
+        (tmp_path / "m" / "config.json").write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match=match):
+            ParetoDiff.load(tmp_path / "m")
+    junk = b"not safetensors"
+    (tmp_path / "m" / "weights.safetensors").write_bytes(junk)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="does not match the SHA-256"):
+        ParetoDiff.load(tmp_path / "m")
+    signed = dict(doc, weights_sha256=hashlib.sha256(junk).hexdigest())
+    signed["sha256"] = doc_digest(signed)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(signed))
+    with pytest.raises(ValueError, match="unreadable weights"):
+        ParetoDiff.load(tmp_path / "m")
+    with pytest.raises(ValueError, match="not a folder"):
+        ParetoDiff.load(tmp_path / "nothing")
+
+
+def version_2(doc: dict) -> dict:
+    """The same model as paretodiff wrote it before the nested configs (format version 2)."""
+    from paretodiff.methods import pgd_config
+
+    config = pgd_config.from_dict(doc["config"])
+    space, state = doc["space"], doc["state"]
+    old = {"format": doc["format"], "format_version": 2,
+           "config": {flat: pgd_config._get(config, new) for flat, new in pgd_config.FLAT_NAMES.items()},
+           "meta": {"lower": space["lower"], "upper": space["upper"], "senses": space["senses"],
+                    "integer_columns": [j for j, k in enumerate(space["kinds"]) if k == "integer"],
+                    "n_var": len(space["inputs"]), "n_obj": len(space["objectives"]), "y_min": state["y_min"],
+                    "y_max": state["y_max"], "seed": state["seed"], "input_names": space["inputs"],
+                    "objective_names": space["objectives"], "x_ref": state["x_ref"]},
+           "weights_sha256": doc["weights_sha256"]}
+    old["config"]["guidance_scales"] = list(old["config"]["guidance_scales"])
+    old["sha256"] = doc_digest(old)
+    return old
+
+
+def test_files_of_format_version_2_load_and_propose_the_same_designs(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "config.json").read_text())
+    (tmp_path / "m" / "config.json").write_text(json.dumps(version_2(doc)))
+    loaded = ParetoDiff.load(tmp_path / "m")
+    assert loaded.config == fitted.config
+    np.testing.assert_array_equal(loaded.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
+
+
+def test_files_of_format_version_1_are_refused_naming_the_version(fitted, tmp_path):
+    """Version-1 files carry no digest of their weights, so they cannot be verified."""
+    fitted.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "config.json").read_text())
+    (tmp_path / "m" / "config.json").write_text(json.dumps(dict(doc, format_version=1)))
+    with pytest.raises(ValueError, match="format version 1 .* fit the model again"):
+        ParetoDiff.load(tmp_path / "m")
