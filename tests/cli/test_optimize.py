@@ -137,3 +137,28 @@ def test_run_a_benchmark_task_end_to_end():
     result = run("run", "re21", "--method", "d-best", "--quiet", "-n", 8)  # any registered method
     assert result.exit_code == 0 and "d-best on re21" in result.stdout
     assert_error(run("run", "re21", "--method", "nsga2"), "--method")
+
+
+def test_optimize_runs_any_registered_method_with_names_senses_and_integer_columns(designs, tmp_path):
+    out = tmp_path / "mm.csv"
+    result = run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-n", 12, "-o", out,
+                 "--method", "multiple-models:hidden=16:16,epochs=2,n_gen=3", "--quiet")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["width", "height", "layers"] and len(frame) == 12
+    assert frame["layers"].eq(frame["layers"].round()).all() and frame["layers"].between(1, 4).all()
+    assert frame["width"].between(1, 2).all()
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "x.csv",
+                     "--method", "d-best", "--save-model", tmp_path / "m"), "only the pgd methods save a model")
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "x.csv",
+                     "--method", "d-best", "--steps", 5), "settings of the pgd methods")
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "x.csv",
+                     "--method", "nope"), "--method: unknown method 'nope'")
+
+
+def test_n_is_the_total_when_the_guidance_scales_share_it(designs, tmp_path):
+    out = tmp_path / "f.csv"
+    result = run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-n", 7, "-o", out,
+                 "--preset", "faithful", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["guidance_scale"].tolist() == [10.0] * 4 + [20.0] * 3

@@ -1,0 +1,67 @@
+"""paretodiff.optimize: a DataFrame (or OfflineData) in, the proposals out, for any method."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import paretodiff
+from paretodiff.errors import InputError
+from paretodiff.methods import OfflineData
+
+from conftest import TINY_PGD, TINY_SPECS  # noqa: E402  (shared tiny budgets)
+
+
+def frame(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame({"width": rng.uniform(1, 2, n), "height": rng.uniform(0, 5, n), "layers": rng.integers(1, 5, n),
+                      "utility": rng.uniform(0, 1, n)})
+    f["cost"] = f.width + f.height
+    f["strength"] = f.width * f.height + f.layers
+    return f
+
+
+def test_a_dataframe_in_a_dataframe_out():
+    result = paretodiff.optimize(frame(), minimize=["cost"], maximize=["strength"], n=9, seed=0,
+                                 method=paretodiff_spec())
+    assert list(result.designs.columns) == ["width", "height", "layers", "utility", "utility_1", "guidance_scale"]
+    assert result.renamed == {"utility": "utility_1"} and len(result.designs) == 9
+    assert result.designs["layers"].eq(result.designs["layers"].round()).all()
+    assert result.data.space.senses == ("min", "max") and result.data.space.kinds[2] == "integer"
+    again = paretodiff.optimize(frame(), minimize=["cost"], maximize=["strength"], n=9, seed=0,
+                                method=paretodiff_spec())
+    pd.testing.assert_frame_equal(again.designs, result.designs)
+
+
+def paretodiff_spec():
+    return "pgd:" + ",".join(f"{k}={v}" for k, v in TINY_PGD.items())
+
+
+def test_any_method_bounds_and_inputs():
+    result = paretodiff.optimize(frame(), minimize=["cost", "strength"], inputs=["width", "height"], n=5,
+                                 bounds={"width": (0.5, 3.0)}, method=TINY_SPECS["multiple-models"])
+    assert list(result.designs.columns) == ["width", "height"]
+    assert result.data.space.lower[0] == 0.5 and result.data.space.upper[0] == 3.0
+    assert result.designs["width"].between(0.5, 3.0).all()
+
+
+def test_offline_data_in():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, (40, 2))
+    data = OfflineData(X, np.column_stack([X.sum(1), (1 - X).sum(1)]))
+    result = paretodiff.optimize(data, method="d-best", n=3)
+    assert result.designs.shape == (3, 2) and list(result.designs.columns) == ["x0", "x1"]
+
+
+def test_bad_input_is_an_input_error_naming_the_column():
+    bad = frame()
+    bad.loc[3, "height"] = np.inf
+    with pytest.raises(InputError, match="non-finite values on 1 line"):
+        paretodiff.optimize(bad, minimize=["cost"], maximize=["strength"], method="d-best")
+    result = paretodiff.optimize(bad, minimize=["cost"], maximize=["strength"], method="d-best", drop_invalid=True)
+    assert result.dropped == [5]
+    with pytest.raises(InputError, match="no column 'mass'"):
+        paretodiff.optimize(frame(), minimize=["cost", "mass"], method="d-best")
+    with pytest.raises(InputError, match="bounds: the data's 'width' range"):
+        paretodiff.optimize(frame(), minimize=["cost", "strength"], bounds={"width": (1.5, 3.0)}, method="d-best")
+    with pytest.raises(InputError, match="for a DataFrame"):
+        paretodiff.optimize(OfflineData(np.eye(3), np.eye(3)[:, :2]), minimize=["x"], method="d-best")
