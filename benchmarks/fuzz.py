@@ -310,11 +310,16 @@ def case_options(rng, number: int) -> Case:
 
 
 def json_edits(rng, doc: dict) -> dict:
-    """A copy of a model's config.json with one field changed in type, shape or value."""
+    """A copy of a model's config.json with one entry changed in type, shape or value."""
     doc = json.loads(json.dumps(doc))
-    section = str(rng.choice(["config", "meta", "top"]))
+    section = str(rng.choice(["config", "space", "state", "top"]))
     target = doc if section == "top" else doc[section]
-    key = str(rng.choice(sorted(target)))
+    while True:  # down into the nested config, to a leaf or a section
+        key = str(rng.choice(sorted(target)))
+        if isinstance(target[key], dict) and rng.random() < 0.7:
+            target = target[key]
+            continue
+        break
     value = target[key]
     replacement = rng.choice(["delete", "null", "string", "list", "negative", "huge", "bool", "nested", "shorter",
                               "swap"])
@@ -325,8 +330,8 @@ def json_edits(rng, doc: dict) -> dict:
            "nested": {"x": value}}.get(replacement)
     if replacement == "shorter":
         new = value[:-1] if isinstance(value, list) and value else []
-    if replacement == "swap" and section == "meta":
-        doc["meta"]["lower"], doc["meta"]["upper"] = doc["meta"]["upper"], doc["meta"]["lower"]
+    if replacement == "swap" and section == "space":
+        doc["space"]["lower"], doc["space"]["upper"] = doc["space"]["upper"], doc["space"]["lower"]
         return doc
     target[key] = new
     return doc
