@@ -40,6 +40,24 @@ def coerce(cls: type, values: dict, what: str = "setting") -> dict:
     return {name: _coerce_value(f"{what} {name}", value, hints[name]) for name, value in values.items()}
 
 
+def from_preset(cls: type, presets: dict[str, dict], name: str, overrides: dict, what: str) -> dict:
+    """The field values of preset ``name`` of the dataclass ``cls``, with ``overrides`` checked and applied.
+
+    Args:
+        cls: a config dataclass.
+        presets: preset name -> field values.
+        name: the preset chosen.
+        overrides: field name -> value, checked by :func:`coerce`.
+        what: the method, as messages call it (``"surrogate"``).
+
+    Raises:
+        ValueError: an unknown preset or field, or a value of the wrong type.
+    """
+    if name not in presets:
+        raise ValueError(f"unknown {what} preset {name!r}; choose one of: {', '.join(presets)}")
+    return {**presets[name], **coerce(cls, overrides, f"{what} setting")}
+
+
 def _coerce_value(label: str, value, kind):
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, kind):

@@ -169,10 +169,7 @@ class ParetoFlowConfig:
         Raises:
             ValueError: unknown preset or setting, or a bad value.
         """
-        if name not in PRESETS:
-            raise ValueError(f"unknown paretoflow preset {name!r}; known presets: {', '.join(PRESETS)}")
-        settings.coerce(cls, overrides, "paretoflow setting")  # unknown names and wrong types
-        return cls(**{**PRESETS[name], **overrides}).validate()
+        return cls(**settings.from_preset(cls, PRESETS, name, overrides, "paretoflow")).validate()
 
     def validate(self) -> ParetoFlowConfig:
         """Check types and ranges, coercing ints given for float settings; return the config."""

@@ -113,12 +113,9 @@ class SurrogateConfig:
         Raises:
             ValueError: unknown preset or field, or an invalid value.
         """
-        if name not in PRESETS:
-            raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
         if "hidden" in overrides and not isinstance(overrides["hidden"], (tuple, list)):
             overrides["hidden"] = (overrides["hidden"],)  # one hidden layer: hidden=512
-        overrides = settings.coerce(cls, overrides, "surrogate setting")
-        return cls(**{**PRESETS[name], **overrides}).validate()
+        return cls(**settings.from_preset(cls, PRESETS, name, overrides, "surrogate")).validate()
 
     def validate(self) -> SurrogateConfig:
         """Check the types and values; raise ``ValueError`` naming the field otherwise."""
