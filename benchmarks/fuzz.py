@@ -47,6 +47,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -621,6 +622,8 @@ def run_case(case: Case, shared: dict, timeout: float) -> dict:
                    stderr_tail=err.strip().splitlines()[-1][:300] if err.strip() else "")
     if case.signal is not None:
         outcome["signal"] = [case.signal[0], round(case.signal[1], 2)]
+    if outcome["result"] in ("unclean error", "timeout") or outcome["traceback"]:
+        outcome["stderr"] = err.strip().splitlines()[-40:]  # enough to see the cause
     if not any(outcome[k] for k in MUST_BE_ZERO) and outcome["result"] != "unclean error":
         shutil.rmtree(folder, ignore_errors=True)
     for extra in folder.parent.glob(f"{folder.name}-cache"):
@@ -752,7 +755,9 @@ def write_table(outcomes: list[dict], families: list[str], command: str, wall: f
 
     lines = ["# Reliability: the command line fuzzed", "",
              f"Command: `{command}`  ", f"Machine: {machine()}  ",
-             f"Date: {dt.date.today().isoformat()}  ", f"Wall time of this run: {wall / 60:.0f} min", "",
+             f"Date: {dt.date.today().isoformat()}  ", f"Wall time of this run: {wall / 60:.0f} min  ",
+             "Code: " + ", ".join(f"{c} ({n} cases)" for c, n in Counter(o.get("code", "not recorded")
+                                                                        for o in outcomes).items()), "",
              "Every case is a fresh `python -m paretodiff` process in its own folder, judged from the outside "
              "(see `benchmarks/fuzz.py` for the definitions). The last four columns must be 0.", "",
              "| family | cases | " + " | ".join(COUNTS) + " |", "|---|" + "---:|" * (len(COUNTS) + 1)]
@@ -768,11 +773,8 @@ def write_table(outcomes: list[dict], families: list[str], command: str, wall: f
     by_family = {f: [o for o in outcomes if o["family"] == f] for f in families}
     lines += ["", "What the families hold (case counts by the first word of their command):", ""]
     for family, cases in by_family.items():
-        words: dict[str, int] = {}
-        for o in cases:
-            word = o["command"].split()[1] if len(o["command"].split()) > 1 else "?"
-            words[word] = words.get(word, 0) + 1
-        lines.append(f"- {family}: " + ", ".join(f"{w} {c}" for w, c in sorted(words.items(), key=lambda x: -x[1])))
+        words = Counter(o["command"].split()[1] if len(o["command"].split()) > 1 else "?" for o in cases)
+        lines.append(f"- {family}: " + ", ".join(f"{w} {c}" for w, c in words.most_common()))
     signals = [o for o in outcomes if "signal" in o]
     if signals:
         hit = sum(o["status"] in (130, 143) for o in signals)
@@ -780,6 +782,13 @@ def write_table(outcomes: list[dict], families: list[str], command: str, wall: f
                   f"(status 130 or 143), the others had finished."]
     text = "\n".join(lines) + "\n"
     return text
+
+
+def code_version() -> str:
+    """The commit the cases run on (``+changes`` when ``src/`` differs from it)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True)
+    return (commit.stdout.strip() or "unknown") + ("+changes" if changed.stdout.strip() else "")
 
 
 def main() -> None:
@@ -810,8 +819,10 @@ def main() -> None:
     start = time.perf_counter()
     lock = threading.Lock()
 
+    code = code_version()
+
     def one(case: Case) -> dict:
-        outcome = run_case(case, shared, args.timeout)
+        outcome = {**run_case(case, shared, args.timeout), "code": code}
         with lock:
             done[case.number] = outcome
             if not args.no_write:

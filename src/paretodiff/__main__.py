@@ -1,21 +1,18 @@
 """The ``paretodiff`` command (also ``python -m paretodiff``).
 
-SIGINT and SIGTERM are turned into exceptions before the heavy imports start, so that an
-interrupt at any moment ends with one line ``error: ...`` and runs every clean-up.
+SIGINT and SIGTERM are turned into exceptions before the heavy imports start (see
+:mod:`paretodiff.signals`), so that an interrupt at any moment ends with one line
+``error: ...`` and runs every clean-up.
 """
 
-import signal
 import sys
 
+from paretodiff import signals
 from paretodiff.errors import Terminated
 
 
-def _terminate(signum, frame):
-    raise Terminated()
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
+    signals.install()
     try:
         from paretodiff.cli import app
 
@@ -26,11 +23,8 @@ def main() -> None:
     except Terminated:
         sys.stderr.write("error: terminated\n")
         code = 143
-    # The work is done and its files are complete: a late signal must not turn the exit into a
-    # crash.  Ignoring is process-wide (a signal may reach any thread) and survives the
-    # interpreter's shutdown, which puts a Python handler back to the default action.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The work is done and its files are complete: a late signal must not turn the exit into a crash.
+    signals.ignore()
     sys.exit(code)
 
 

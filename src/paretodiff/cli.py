@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, NoReturn, Optional
@@ -27,7 +25,7 @@ from typer.core import TyperGroup
 # spinning threads turned a 3-second fit into a minute (set before torch is imported).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from paretodiff import data, evaluation, files, methods, tasks  # noqa: E402
+from paretodiff import data, evaluation, files, methods, signals, tasks  # noqa: E402
 from paretodiff.errors import InputError, ModelError, Terminated  # noqa: E402
 from paretodiff.methods.base import OfflineData  # noqa: E402
 from paretodiff.settings import MAX_SEED  # noqa: E402
@@ -54,7 +52,7 @@ class _OneLineErrors(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         code = 0
-        with _stderr_warnings(), _sigterm_raises():
+        with _stderr_warnings(), signals.raising():
             try:
                 rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
                 code = rv if isinstance(rv, int) else 0
@@ -104,23 +102,6 @@ def _stderr_warnings() -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` in the main thread (then the old handler is back)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 app = typer.Typer(

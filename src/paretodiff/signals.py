@@ -1,0 +1,93 @@
+"""How SIGINT and SIGTERM end a command: as an exception in the main thread, never inside an import.
+
+A signal handler's exception surfaces in whatever Python code runs when the signal arrives,
+including module code that a C++ extension runs while it imports (PyTorch's does, and it
+imports parts of itself lazily, e.g. on the first optimizer step).  Thrown across C++, the
+exception either aborts the process (``terminate called after throwing ...``, status -6) or
+is swallowed, and the command runs on to the end as if no signal had come.  So a signal that
+arrives while a module is being imported is held, and delivered again as soon as no import is
+running: the command still ends with its one ``error:`` line, at most an import later.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from types import FrameType
+from typing import Iterator
+
+from paretodiff.errors import Terminated
+
+_EXCEPTIONS = {signal.SIGINT: KeyboardInterrupt, signal.SIGTERM: Terminated}
+_IMPORT_MACHINERY = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
+_POLL_S = 0.02  # how often a held signal checks whether the import is over
+_held: set[int] = set()
+
+
+def importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` or a frame that called it is part of an import."""
+    while frame is not None:
+        if frame.f_code.co_filename in _IMPORT_MACHINERY:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise(signum: int, frame: FrameType | None) -> None:
+    if importing(frame) and hasattr(signal, "pthread_kill"):
+        _hold(signum)
+        return
+    raise _EXCEPTIONS[signum]()
+
+
+def _hold(signum: int) -> None:
+    """Send ``signum`` to the main thread again once it is no longer importing."""
+    if signum in _held:
+        return
+    _held.add(signum)
+    main = threading.main_thread()
+
+    def deliver() -> None:
+        frame = sys._current_frames().get(main.ident)
+        while frame is not None and importing(frame):
+            time.sleep(_POLL_S)
+            frame = sys._current_frames().get(main.ident)
+        _held.discard(signum)
+        if frame is not None:
+            signal.pthread_kill(main.ident, signum)
+
+    threading.Thread(target=deliver, name=f"paretodiff-held-signal-{signum}", daemon=True).start()
+
+
+def install() -> None:
+    """SIGINT raises ``KeyboardInterrupt`` and SIGTERM raises :class:`Terminated` in the main
+    thread, held while an import runs.  Call from the main thread."""
+    for signum in _EXCEPTIONS:
+        signal.signal(signum, _raise)
+
+
+def ignore() -> None:
+    """Ignore SIGINT and SIGTERM from now on, in every thread and through the interpreter's
+    shutdown (which would put a Python handler back to the default action)."""
+    for signum in _EXCEPTIONS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+@contextmanager
+def raising() -> Iterator[None]:
+    """:func:`install` for the duration of the block, then the previous handlers are back;
+    nothing is changed outside the main thread, where handlers cannot be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in _EXCEPTIONS}
+    install()
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # None: set outside Python, cannot be put back from here
+                signal.signal(signum, handler)

@@ -1,0 +1,62 @@
+"""SIGINT and SIGTERM become exceptions, but never inside an import (paretodiff.signals)."""
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from paretodiff import signals
+
+SELF_SIGNAL_MODULE = """
+import os, signal, time
+os.kill(os.getpid(), signal.{name})  # arrives while this module is being imported
+time.sleep(0.3)
+print("import finished", flush=True)
+"""
+
+SCRIPT = """
+import sys, time
+sys.path.insert(0, {folder!r})
+from paretodiff import signals
+from paretodiff.errors import Terminated
+signals.install()
+try:
+    import selfsignal
+    time.sleep(10)
+    print("not stopped", flush=True)
+except (KeyboardInterrupt, Terminated) as exc:
+    print("stopped by", type(exc).__name__, flush=True)
+"""
+
+
+@pytest.mark.parametrize("name, exception", [("SIGTERM", "Terminated"), ("SIGINT", "KeyboardInterrupt")])
+def test_a_signal_during_an_import_is_delivered_after_it(tmp_path, name, exception):
+    """Raised inside the module's code it would cut the import short (in PyTorch's, across C++:
+    an abort, or a lost signal); held, it stops the command right after the import."""
+    (tmp_path / "selfsignal.py").write_text(SELF_SIGNAL_MODULE.format(name=name))
+    script = SCRIPT.format(folder=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["import finished", f"stopped by {exception}"]
+
+
+def test_importing_sees_the_import_machinery(tmp_path, monkeypatch):
+    (tmp_path / "probe_module.py").write_text("import sys\nfrom paretodiff import signals\n"
+                                              "INSIDE = signals.importing(sys._getframe())\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import probe_module
+
+    assert probe_module.INSIDE is True
+    assert signals.importing(sys._getframe()) is False
+
+
+def test_raising_puts_the_previous_handlers_back():
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with signals.raising():
+        assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert {s: signal.getsignal(s) for s in before} == before
