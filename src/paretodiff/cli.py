@@ -82,7 +82,19 @@ class _OneLineErrors(TyperGroup):
 
 
 def _error(message: str) -> None:
+    _close_progress_bars()
     typer.echo("error: " + " ".join(line.strip() for line in str(message).splitlines() if line.strip()), err=True)
+
+
+def _close_progress_bars() -> None:
+    """Close the progress bars that an error interrupted, so that its line starts a line of its own.
+
+    A bar's ``with`` block closes it on the way out, but an interrupt can come between a bar's
+    first display and the start of that block, and leave it open in the middle of a line.
+    """
+    std = sys.modules.get("tqdm.std")
+    for bar in list(getattr(std.tqdm, "_instances", ())) if std else ():
+        bar.close()
 
 
 class _EchoHandler(logging.Handler):

@@ -414,3 +414,16 @@ def test_an_interrupt_is_one_line_and_leaves_no_partial_file(tmp_path, sig, code
     assert err.strip().splitlines()[-1] == f"error: {word}"
     assert "Traceback" not in err
     assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_an_error_line_starts_a_line_of_its_own_after_an_open_progress_bar(capsys):
+    """An interrupt between a bar's first display and its ``with`` block leaves the bar open."""
+    from tqdm.auto import tqdm
+
+    from paretodiff import cli
+
+    bar = tqdm(total=200, desc="train generator", leave=False, file=sys.stderr)  # shown, kept, never closed
+    cli._error("interrupted")
+    err = capsys.readouterr().err
+    assert bar.disable  # closed
+    assert err.splitlines()[-1] == "error: interrupted"
