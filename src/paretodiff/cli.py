@@ -89,12 +89,16 @@ def _error(message: str) -> None:
 def _close_progress_bars() -> None:
     """Close the progress bars that an error interrupted, so that its line starts a line of its own.
 
-    A bar's ``with`` block closes it on the way out, but an interrupt can come between a bar's
-    first display and the start of that block, and leave it open in the middle of a line.
+    A bar's ``with`` block closes it on the way out, but an interrupt can come inside the bar's
+    first display (after a held signal, :mod:`paretodiff.signals`), before that block starts.
     """
     std = sys.modules.get("tqdm.std")
     for bar in list(getattr(std.tqdm, "_instances", ())) if std else ():
+        # stopped inside its first display: shown, but close() cannot clear what it never finished
+        half_shown = getattr(bar, "sp", None) is not None and not hasattr(bar, "last_print_t")
         bar.close()
+        if half_shown:
+            bar.fp.write("\n")
 
 
 class _EchoHandler(logging.Handler):

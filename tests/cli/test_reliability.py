@@ -416,13 +416,17 @@ def test_an_interrupt_is_one_line_and_leaves_no_partial_file(tmp_path, sig, code
     assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
 
 
-def test_an_error_line_starts_a_line_of_its_own_after_an_open_progress_bar(capsys):
-    """An interrupt between a bar's first display and its ``with`` block leaves the bar open."""
+@pytest.mark.parametrize("inside_first_display", [False, True])
+def test_an_error_line_starts_a_line_of_its_own_after_an_open_progress_bar(capsys, inside_first_display):
+    """An interrupt can leave a bar open on its line: outside its ``with`` block, or inside its first
+    display (then the bar never recorded that it was shown, and cannot clear itself)."""
     from tqdm.auto import tqdm
 
     from paretodiff import cli
 
     bar = tqdm(total=200, desc="train generator", leave=False, file=sys.stderr)  # shown, kept, never closed
+    if inside_first_display:
+        del bar.last_print_t  # set after the first display, in tqdm's __init__
     cli._error("interrupted")
     err = capsys.readouterr().err
     assert bar.disable  # closed
