@@ -60,3 +60,29 @@ def test_raising_puts_the_previous_handlers_back():
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+LOST_SCRIPT = """
+import os, signal, time
+from paretodiff import signals
+from paretodiff.errors import Terminated
+signals.install()
+
+class Swallows:
+    def __del__(self):  # Python cannot pass an exception on from here: "Exception ignored in ..."
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+
+Swallows()
+print("ran on", flush=True)
+try:
+    signals.check()
+except Terminated:
+    print("stopped by Terminated", flush=True)
+"""
+
+
+def test_a_signal_whose_exception_was_lost_is_raised_again_by_check():
+    result = subprocess.run([sys.executable, "-c", LOST_SCRIPT], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ran on", "stopped by Terminated"]

@@ -55,6 +55,7 @@ class _OneLineErrors(TyperGroup):
         with _stderr_warnings(), signals.raising():
             try:
                 rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                signals.check()  # a signal whose exception was lost on its way up
                 code = rv if isinstance(rv, int) else 0
                 if code == 130:
                     _error("interrupted")

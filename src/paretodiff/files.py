@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from paretodiff import signals
 from paretodiff.errors import InputError
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -189,6 +190,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True, suffix: str 
     tmp = Path(name)
     try:
         yield tmp
+        signals.check()  # an interrupt that was lost on its way up still stops the file
         os.chmod(tmp, file_mode())
         _commit_file(tmp, path, overwrite)
     finally:
@@ -230,6 +232,7 @@ def atomic_folder(path: str | os.PathLike, *, overwrite: bool = False, old_files
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:
         yield tmp
+        signals.check()
         for item in tmp.iterdir():
             os.chmod(item, file_mode())
         os.chmod(tmp, folder_mode())

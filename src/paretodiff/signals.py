@@ -7,6 +7,11 @@ exception either aborts the process (``terminate called after throwing ...``, st
 is swallowed, and the command runs on to the end as if no signal had come.  So a signal that
 arrives while a module is being imported is held, and delivered again as soon as no import is
 running: the command still ends with its one ``error:`` line, at most an import later.
+
+An exception raised where Python cannot pass it on (a ``__del__``, a callback run by C code:
+"Exception ignored in ...") is lost too.  So every signal raised is also remembered until
+the command it stopped is over (:func:`forget`); :func:`check` raises it again, and is called
+before a file is put in place and when a command returns.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ _EXCEPTIONS = {signal.SIGINT: KeyboardInterrupt, signal.SIGTERM: Terminated}
 _IMPORT_MACHINERY = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
 _POLL_S = 0.02  # how often a held signal checks whether the import is over
 _held: set[int] = set()
+_raised: list[int] = []  # signals raised as exceptions that have not yet ended a command
 
 
 def importing(frame: FrameType | None) -> bool:
@@ -40,7 +46,19 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     if importing(frame) and hasattr(signal, "pthread_kill"):
         _hold(signum)
         return
+    _raised.append(signum)
     raise _EXCEPTIONS[signum]()
+
+
+def check() -> None:
+    """Raise again a signal's exception that was raised and lost (swallowed on its way up)."""
+    if _raised:
+        raise _EXCEPTIONS[_raised[-1]]()
+
+
+def forget() -> None:
+    """The signals raised so far have ended the command (its block of :func:`raising` is over)."""
+    _raised.clear()
 
 
 def _hold(signum: int) -> None:
@@ -88,6 +106,7 @@ def raising() -> Iterator[None]:
     try:
         yield
     finally:
+        forget()  # the block is over, and with it whatever its signals stopped
         for signum, handler in previous.items():
             if handler is not None:  # None: set outside Python, cannot be put back from here
                 signal.signal(signum, handler)
