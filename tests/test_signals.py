@@ -86,3 +86,4 @@ def test_a_signal_whose_exception_was_lost_is_raised_again_by_check():
     result = subprocess.run([sys.executable, "-c", LOST_SCRIPT], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["ran on", "stopped by Terminated"]
+    assert "Exception ignored" not in result.stderr  # check() raised it again: no traceback for it

@@ -85,6 +85,17 @@ def install() -> None:
     thread, held while an import runs.  Call from the main thread."""
     for signum in _EXCEPTIONS:
         signal.signal(signum, _raise)
+    if sys.unraisablehook is not _quiet_unraisable:
+        _quiet_unraisable.default = sys.unraisablehook
+        sys.unraisablehook = _quiet_unraisable
+
+
+def _quiet_unraisable(info) -> None:
+    """No "Exception ignored in ..." traceback for a signal's lost exception: :func:`check`
+    raises it again.  Anything else goes to the hook that was there before."""
+    if _raised and isinstance(info.exc_value, tuple(_EXCEPTIONS.values())):
+        return
+    _quiet_unraisable.default(info)
 
 
 def ignore() -> None:
