@@ -130,12 +130,15 @@ def _check_writable(out: Output, where: str) -> None:
         parent = parent.parent
     if not parent.is_dir():
         raise InputError(f"{where}: {parent} is not a folder")
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # an interrupt must not leave the probe behind
     try:
         fd, probe = tempfile.mkstemp(dir=parent, prefix=".paretodiff-probe-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise InputError(f"{where}: cannot write in folder {parent} ({exc.strerror or exc})") from None
-    os.close(fd)
-    os.unlink(probe)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _relation(path: Path, container: Path) -> str | None:
