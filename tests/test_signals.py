@@ -82,8 +82,46 @@ except Terminated:
 """
 
 
-def test_a_signal_whose_exception_was_lost_is_raised_again_by_check():
-    result = subprocess.run([sys.executable, "-c", LOST_SCRIPT], capture_output=True, text=True, timeout=60)
+def test_a_signal_whose_exception_was_lost_is_raised_again_by_check(tmp_path):
+    (tmp_path / "lost.py").write_text(LOST_SCRIPT)  # a file: under -c its __del__ would be code from a string
+    result = subprocess.run([sys.executable, "lost.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["ran on", "stopped by Terminated"]
     assert "Exception ignored" not in result.stderr  # check() raised it again: no traceback for it
+
+
+FROM_A_STRING_SCRIPT = """
+import os, signal, sys, time
+from paretodiff import signals
+signals.install()
+
+def arrives():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.3)
+    return "eval finished"
+
+try:
+    print(eval("arrives()"), flush=True)
+    time.sleep(10)
+except KeyboardInterrupt:
+    print("stopped by KeyboardInterrupt", flush=True)
+signals.ignore()
+sys.exit(130)
+"""
+
+
+def test_a_signal_inside_code_from_a_string_waits_so_that_the_exit_status_stays(tmp_path):
+    """A KeyboardInterrupt that ends eval()'d code makes CPython kill itself with SIGINT at exit
+    (status -2), however it was handled; held until the eval is over, the status is the command's."""
+    script = tmp_path / "script.py"
+    script.write_text(FROM_A_STRING_SCRIPT)
+    result = subprocess.run([sys.executable, "-m", "script"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.splitlines() == ["eval finished", "stopped by KeyboardInterrupt"]
+    assert result.returncode == 130, result.stderr
+
+
+def test_from_a_string_sees_eval_and_exec():
+    assert eval("signals.from_a_string(sys._getframe())") is True
+    assert signals.from_a_string(sys._getframe()) is False
+    assert signals.must_wait(sys._getframe()) is False

@@ -8,6 +8,11 @@ is swallowed, and the command runs on to the end as if no signal had come.  So a
 arrives while a module is being imported is held, and delivered again as soon as no import is
 running: the command still ends with its one ``error:`` line, at most an import later.
 
+The same holds for code that ``eval()`` or ``exec()`` compiled from a string (typer evaluates
+annotations so): when such code ends with ``KeyboardInterrupt``, CPython marks the interrupt as
+unhandled, even if it is caught later, and the process kills itself with SIGINT at its very end
+whatever its exit status (fuzz case 1089: ``error: interrupted``, then status -2, not 130).
+
 An exception raised where Python cannot pass it on (a ``__del__``, a callback run by C code:
 "Exception ignored in ...") is lost too.  So every signal raised is also remembered until
 the command it stopped is over (:func:`forget`); :func:`check` raises it again, and is called
@@ -22,28 +27,46 @@ import threading
 import time
 from contextlib import contextmanager
 from types import FrameType
-from typing import Iterator
+from typing import Callable, Iterator
 
 from paretodiff.errors import Terminated
 
 _EXCEPTIONS = {signal.SIGINT: KeyboardInterrupt, signal.SIGTERM: Terminated}
 _IMPORT_MACHINERY = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
-_POLL_S = 0.02  # how often a held signal checks whether the import is over
+_FROM_A_STRING = "<string>"  # the file name of code that eval() or exec() compiled from a string
+_POLL_S = 0.02  # how often a held signal checks whether it can be delivered
 _held: set[int] = set()
 _raised: list[int] = []  # signals raised as exceptions that have not yet ended a command
 
 
 def importing(frame: FrameType | None) -> bool:
     """Whether ``frame`` or a frame that called it is part of an import."""
+    return _any_caller(frame, lambda frame: frame.f_code.co_filename in _IMPORT_MACHINERY)
+
+
+def from_a_string(frame: FrameType | None) -> bool:
+    """Whether ``frame`` or a frame that called it runs code that eval() or exec() compiled from a
+    string.  The outermost frame does not count: ``python -c`` runs its program so, and an
+    exception that ends it is unhandled indeed."""
+    return _any_caller(frame, lambda frame: frame.f_back is not None and frame.f_code.co_filename == _FROM_A_STRING)
+
+
+def must_wait(frame: FrameType | None) -> bool:
+    """Whether a signal's exception raised at ``frame`` would do harm: inside an import or inside
+    code compiled from a string (see the module's docstring)."""
+    return importing(frame) or from_a_string(frame)
+
+
+def _any_caller(frame: FrameType | None, test: Callable[[FrameType], bool]) -> bool:
     while frame is not None:
-        if frame.f_code.co_filename in _IMPORT_MACHINERY:
+        if test(frame):
             return True
         frame = frame.f_back
     return False
 
 
 def _raise(signum: int, frame: FrameType | None) -> None:
-    if importing(frame) and hasattr(signal, "pthread_kill"):
+    if must_wait(frame) and hasattr(signal, "pthread_kill"):
         _hold(signum)
         return
     _raised.append(signum)
@@ -62,7 +85,7 @@ def forget() -> None:
 
 
 def _hold(signum: int) -> None:
-    """Send ``signum`` to the main thread again once it is no longer importing."""
+    """Send ``signum`` to the main thread again once its exception can do no harm (:func:`must_wait`)."""
     if signum in _held:
         return
     _held.add(signum)
@@ -70,7 +93,7 @@ def _hold(signum: int) -> None:
 
     def deliver() -> None:
         frame = sys._current_frames().get(main.ident)
-        while frame is not None and importing(frame):
+        while frame is not None and must_wait(frame):
             time.sleep(_POLL_S)
             frame = sys._current_frames().get(main.ident)
         _held.discard(signum)
@@ -82,7 +105,7 @@ def _hold(signum: int) -> None:
 
 def install() -> None:
     """SIGINT raises ``KeyboardInterrupt`` and SIGTERM raises :class:`Terminated` in the main
-    thread, held while an import runs.  Call from the main thread."""
+    thread, held while an import or code compiled from a string runs.  Call from the main thread."""
     for signum in _EXCEPTIONS:
         signal.signal(signum, _raise)
     if sys.unraisablehook is not _quiet_unraisable:
