@@ -48,7 +48,9 @@ def fitted_unselected():
 def test_propose_shapes_bounds_integers_and_scores(fitted):
     p = fitted.propose(n=20, seed=0)
     assert p.X.shape == (20, 3) and p.scores["utility"].shape == (20,)
-    assert set(p.scores["guidance_scale"]) <= {3.0, 10.0, 30.0, 100.0}
+    assert set(p.scores["guidance_scale"]) <= {0.0, 3.0, 10.0, 30.0, 100.0}  # 0: found by the search
+    assert set(p.scores["searched"]) <= {0.0, 1.0}
+    assert (p.scores["guidance_scale"][p.scores["searched"] == 1] == 0).all()
     assert {"f0_pred", "f0_std", "f1_pred", "f1_std"} <= set(p.scores)
     assert p.X[:, 0].min() >= fitted.space.lower[0] and p.X[:, 0].max() <= fitted.space.upper[0]
     assert fitted.space.integer_columns == [2]
