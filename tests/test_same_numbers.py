@@ -2,7 +2,7 @@
 
 The digests in ``tests/data/digests.json`` were recorded before the code was reorganized
 (``PARETODIFF_RECORD_DIGESTS=1 pytest tests/test_same_numbers.py -m "slow or not slow"``
-writes them).  Floating-point results depend on the CPU's instruction set, so the digests are
+writes them); ``pgd-selected`` and ``optimize`` when the objective model became the default.  Floating-point results depend on the CPU's instruction set, so the digests are
 compared only on the machine kind they were recorded on (the CPU model and the
 instruction set of torch's kernels); elsewhere the test is skipped and says why.
 
@@ -28,13 +28,17 @@ from paretodiff.space import DesignSpace
 
 DIGESTS = Path(__file__).parent / "data" / "digests.json"
 RECORD = os.environ.get("PARETODIFF_RECORD_DIGESTS") == "1"
+# The default before the objective model (samples returned as they come) keeps the key "pgd"; the
+# default since, with the objective model and pool-then-select, is "pgd-selected" (recorded then).
+PREVIOUS_DEFAULT = "pgd:objectives.members=0,selection.pool=1,selection.search_generations=0,sampling.guidance_scales=[10]"
 QUICK_SPECS = {
-    "pgd": "pgd",
+    "pgd": PREVIOUS_DEFAULT,
+    "pgd-selected": "pgd",
     "pgd-faithful": "pgd-faithful:generator.training.steps=60,preference.training.steps=60,"
                     "preference.training.val_every=20",
     "multiple-models": "multiple-models:hidden=32:32,epochs=3",
 }
-FULL_SPECS = {"pgd": "pgd", "pgd-faithful": "pgd-faithful", "multiple-models": "multiple-models"}
+FULL_SPECS = {"pgd": PREVIOUS_DEFAULT, "pgd-faithful": "pgd-faithful", "multiple-models": "multiple-models"}
 
 
 def cpu() -> str:

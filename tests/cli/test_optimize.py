@@ -47,7 +47,9 @@ def test_optimize_writes_proposals_model_and_plot(designs, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""  # --quiet
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["width", "height", "layers", "utility", "guidance_scale"]
+    assert list(frame.columns) == ["width", "height", "layers", "utility", "guidance_scale", "searched", "cost_pred",
+                                   "cost_std", "strength_pred", "strength_std"]
+    assert len(frame.drop_duplicates(["width", "height", "layers"])) == 7
     assert len(frame) == 7 and frame["layers"].eq(frame["layers"].round()).all()
     assert (model / "config.json").exists() and plot.stat().st_size > 10_000
     again = tmp_path / "again.csv"

@@ -13,7 +13,11 @@ from paretodiff.space import DesignSpace
 
 TINY = {"generator.n_steps": 50, "networks.width": 32, "networks.authors_width": 32, "networks.depth": 1,
         "networks.time_width": 16, "generator.training.steps": 40, "generator.training.batch": 64,
-        "preference.training.steps": 40, "preference.training.val_every": 20, "preference.training.batch": 64}
+        "preference.training.steps": 40, "preference.training.val_every": 20, "preference.training.batch": 64,
+        "objectives.width": 16, "objectives.training.steps": 300, "objectives.training.val_every": 50,
+        "selection.search_generations": 5}
+NO_SELECTION = {**TINY, "objectives.members": 0, "selection.pool": 1, "selection.search_generations": 0,
+                "sampling.guidance_scales": [10.0]}
 
 
 def toy_data(n=300, seed=0, senses=None):
@@ -36,18 +40,32 @@ def with_config(model, **changes):
     return other
 
 
+@pytest.fixture(scope="module")
+def fitted_unselected():
+    return ParetoDiff(**NO_SELECTION).fit(toy_data(), seed=3)
+
+
 def test_propose_shapes_bounds_integers_and_scores(fitted):
     p = fitted.propose(n=20, seed=0)
     assert p.X.shape == (20, 3) and p.scores["utility"].shape == (20,)
-    assert p.scores["guidance_scale"].tolist() == [10.0] * 20
+    assert set(p.scores["guidance_scale"]) <= {0.0, 3.0, 10.0, 30.0, 100.0}  # 0: found by the search
+    assert set(p.scores["searched"]) <= {0.0, 1.0}
+    assert (p.scores["guidance_scale"][p.scores["searched"] == 1] == 0).all()
+    assert {"f0_pred", "f0_std", "f1_pred", "f1_std"} <= set(p.scores)
     assert p.X[:, 0].min() >= fitted.space.lower[0] and p.X[:, 0].max() <= fitted.space.upper[0]
     assert fitted.space.integer_columns == [2]
     assert np.all(p.X[:, 2] == np.round(p.X[:, 2])) and set(np.unique(p.X[:, 2])) <= {1, 2, 3, 4, 5}
     assert not np.all(p.X[:, 0] == np.round(p.X[:, 0]))
 
 
-def test_several_scales_share_the_n_designs(fitted):
-    p = fitted.propose(n=16, seed=0, scales=(0.0, 10.0, 20.0))
+def test_without_an_objective_model_the_samples_are_the_proposals(fitted_unselected):
+    p = fitted_unselected.propose(n=20, seed=0)
+    assert p.scores["guidance_scale"].tolist() == [10.0] * 20 and set(p.scores) == {"utility", "guidance_scale"}
+    assert fitted_unselected.pool_report == {"pool": 20}
+
+
+def test_several_scales_share_the_n_designs(fitted_unselected):
+    p = fitted_unselected.propose(n=16, seed=0, scales=(0.0, 10.0, 20.0))
     assert p.X.shape == (16, 3) and p.scores["guidance_scale"].tolist() == [0.0] * 6 + [10.0] * 5 + [20.0] * 5
     assert share(7, 2) == [4, 3] and share(2, 3) == [1, 1, 0] and sum(share(256, 3)) == 256
 
@@ -169,3 +187,39 @@ def test_set_threads():
             set_threads(0)
     finally:
         torch.set_num_threads(before)
+
+
+def test_proposals_are_new_designs_even_from_a_small_table():
+    """On small tables many samples are the same box corner; the pool keeps each design once and
+    none that was measured, so all n proposals are distinct new designs."""
+    data = toy_data(n=30, seed=5)
+    corner = np.array([[10.0, 1.0, 5.0]])  # a measured design at the box corner that samples clamp to
+    data = OfflineData(np.vstack([data.X, corner]), np.vstack([data.Y, [[11.0, 5.0]]]), None)
+    model = ParetoDiff(**TINY).fit(data, seed=0)
+    p = model.propose(64, seed=0)
+    assert len(np.unique(p.X, axis=0)) == 64
+    measured = {tuple(row) for row in data.X}
+    assert not any(tuple(row) in measured for row in p.X)
+    report = model.pool_report
+    assert report["pool"] >= 4 * 64 and report["pool_new"] >= 64 and report["proposed_new"] == 64
+
+
+def test_a_space_with_fewer_new_designs_than_asked_repeats_some_and_says_so():
+    X = np.array([[1.0], [2.0], [3.0]])
+    space = DesignSpace(["x0"], [1.0], [6.0], ["integer"], ["f0", "f1"], ["min", "min"])
+    data = OfflineData(X, np.column_stack([X[:, 0], -X[:, 0]]), space)
+    model = ParetoDiff(**TINY).fit(data, seed=0)
+    p = model.propose(8, seed=0)
+    assert p.X.shape == (8, 1) and set(p.X[:, 0]) <= {4.0, 5.0, 6.0}  # only 4, 5, 6 are new
+    assert model.pool_report["proposed_new"] <= 3
+
+
+def test_predictions_are_in_the_users_units_and_senses():
+    data = toy_data(n=600, senses=["min", "max"])
+    model = ParetoDiff(**TINY).fit(data, seed=0)
+    p = model.propose(32, seed=0)
+    truth = np.column_stack([p.X[:, 0] + p.X[:, 1] ** 2, 10 - p.X[:, 0] + p.X[:, 2]])
+    for j, name in enumerate(("f0", "f1")):
+        error = np.abs(p.scores[f"{name}_pred"] - truth[:, j])
+        assert np.median(error) < 0.15 * np.ptp(data.Y[:, j]), name  # a rough model, but in the right units
+        assert (p.scores[f"{name}_std"] >= 0).all()

@@ -1,5 +1,6 @@
 """Model folders: round trip, digests, every entry checked, version 2 read, version 1 refused."""
 
+import dataclasses
 import hashlib
 import json
 
@@ -9,12 +10,18 @@ import pytest
 from paretodiff.methods.pgd import ParetoDiff
 from paretodiff.methods.pgd_files import FORMAT_VERSION, doc_digest
 
-from test_pgd import TINY, toy_data  # noqa: E402  (the same small model)
+from test_pgd import NO_SELECTION, TINY, toy_data  # noqa: E402  (the same small model)
 
 
 @pytest.fixture(scope="module")
 def fitted():
     return ParetoDiff(**TINY).fit(toy_data(), seed=3)
+
+
+@pytest.fixture(scope="module")
+def fitted_unselected():
+    """A model without an objective model, as every model before format version 4 was."""
+    return ParetoDiff(**NO_SELECTION).fit(toy_data(), seed=3)
 
 
 def test_save_load_round_trip(fitted, tmp_path):
@@ -55,6 +62,11 @@ def test_load_refuses_what_it_does_not_understand(fitted, tmp_path):
         ParetoDiff.load(tmp_path / "nothing")
 
 
+def same_but_unused(a, b) -> bool:
+    """Equal configs but for the settings of an objective model that neither has."""
+    return a.objectives.members == b.objectives.members == 0 and dataclasses.replace(a, objectives=b.objectives) == b
+
+
 def version_2(doc: dict) -> dict:
     """The same model as paretodiff wrote it before the nested configs (format version 2)."""
     from paretodiff.methods import pgd_config
@@ -74,13 +86,34 @@ def version_2(doc: dict) -> dict:
     return old
 
 
-def test_files_of_format_version_2_load_and_propose_the_same_designs(fitted, tmp_path):
-    fitted.save(tmp_path / "m")
+def test_files_of_format_version_2_load_and_propose_the_same_designs(fitted_unselected, tmp_path):
+    fitted_unselected.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "config.json").read_text())
     (tmp_path / "m" / "config.json").write_text(json.dumps(version_2(doc)))
     loaded = ParetoDiff.load(tmp_path / "m")
-    assert loaded.config == fitted.config
-    np.testing.assert_array_equal(loaded.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
+    assert same_but_unused(loaded.config, fitted_unselected.config) and loaded.objectives is None
+    np.testing.assert_array_equal(loaded.propose(6, seed=4).X, fitted_unselected.propose(6, seed=4).X)
+
+
+def test_files_of_format_version_3_load_as_models_without_an_objective_model(fitted_unselected, tmp_path):
+    fitted_unselected.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "config.json").read_text())
+    config = {k: v for k, v in doc["config"].items() if k not in ("objectives", "selection")}
+    old = dict(doc, format_version=3, config=config)
+    old["sha256"] = doc_digest(old)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(old))
+    loaded = ParetoDiff.load(tmp_path / "m")
+    assert same_but_unused(loaded.config, fitted_unselected.config) and loaded.objectives is None
+    np.testing.assert_array_equal(loaded.propose(6, seed=4).X, fitted_unselected.propose(6, seed=4).X)
+
+
+def test_the_objective_model_and_the_measured_designs_are_saved(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    loaded = ParetoDiff.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.measured, fitted.measured)
+    a, b = loaded.propose(6, seed=4), fitted.propose(6, seed=4)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.scores["f0_pred"], b.scores["f0_pred"])
 
 
 def test_files_of_format_version_1_are_refused_naming_the_version(fitted, tmp_path):

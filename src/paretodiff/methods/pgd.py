@@ -28,18 +28,20 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from paretodiff import networks, preference, settings
+from paretodiff import networks, preference, search, selection, settings
 from paretodiff.errors import ModelError
 from paretodiff.generative import paths, samplers, training
 from paretodiff.generative.registry import SAMPLERS
 from paretodiff.methods.base import OfflineData, Proposals, check_n
 from paretodiff.methods.pgd_config import PGDConfig, from_preset, with_overrides, from_dict
 from paretodiff.metrics import Normalizer
+from paretodiff.objective_model import ObjectiveModel
 from paretodiff.pareto import Ranking, rank_designs
 from paretodiff.runtime import seeded
 from paretodiff.space import DesignSpace
 
 N_REFERENCE = 256  # the initial x_ref is the training design ranked N_REFERENCE-th
+MAX_POOL_ROUNDS = 4  # pools drawn at most while fewer than n of the samples are new designs
 
 
 @dataclass
@@ -54,6 +56,9 @@ class FitReport:
     generator_steps: int = 0
     preference_best_val_loss: float = float("nan")
     preference_steps: int = 0
+    objectives_seconds: float = 0.0
+    objectives_steps: int = 0
+    objectives_val_rmse: list[float] | None = None
 
 
 @dataclass
@@ -122,9 +127,12 @@ class ParetoDiff:
         self.quiet = quiet
         self.denoiser: nn.Module | None = None
         self.utility: nn.Module | None = None
+        self.objectives: ObjectiveModel | None = None
         self.space: DesignSpace | None = None
         self.state: State | None = None
         self.fit_report = FitReport()
+        self.pool_report: dict = {}
+        self.measured: np.ndarray | None = None  # digests of the measured designs (selection.design_digests)
 
     # -- scaling ---------------------------------------------------------------------------
 
@@ -162,8 +170,13 @@ class ParetoDiff:
             t1 = time.perf_counter()
             pref = self._train_preference(U, Yn, generator)
             t2 = time.perf_counter()
+            self.objectives = self._train_objectives(U, Yn, generator)
+            t3 = time.perf_counter()
         check_weights(self.denoiser, "the generative model's training diverged")
         check_weights(self.utility, "the preference model's training diverged")
+        if self.objectives is not None:
+            check_weights(self.objectives.net, "the objective model's training diverged")
+        self.measured = selection.design_digests(data.X)
         ranking = pref.ranking if len(pref.ranking.rank) == len(Yn) else rank_designs(Yn)
         self.state = State(normalizer.y_min.tolist(), normalizer.y_max.tolist(),
                            U[_reference_row(ranking)].tolist(), seed)
@@ -171,6 +184,9 @@ class ParetoDiff:
             seconds=time.perf_counter() - start, generator_seconds=t1 - t0, preference_seconds=t2 - t1,
             generator_final_loss=gen["final_loss"], generator_best_val_loss=gen["best_val_loss"],
             generator_steps=gen["steps"], preference_best_val_loss=pref.best_val_loss, preference_steps=pref.steps,
+            objectives_seconds=t3 - t2,
+            objectives_steps=self.objectives.facts.steps if self.objectives else 0,
+            objectives_val_rmse=self.objectives.facts.val_rmse if self.objectives else None,
         )
         return self
 
@@ -227,6 +243,17 @@ class ParetoDiff:
         self.utility = result.model.requires_grad_(False)
         return result
 
+    def _train_objectives(self, U: torch.Tensor, Yn: np.ndarray, generator: torch.Generator) -> ObjectiveModel | None:
+        """The objective model on the normalized objectives, or ``None`` (``objectives.members = 0``)."""
+        o, t = self.config.objectives, self.config.objectives.training
+        if o.members == 0:
+            return None
+        model = ObjectiveModel(self.space.n_var, len(Yn[0]), o.members, o.width, o.depth)
+        with tqdm(total=t.steps, desc="train objective model", unit="step", disable=self.quiet, leave=False) as bar:
+            return model.fit(U, torch.as_tensor(Yn, dtype=torch.float32), generator=generator, lr=t.lr, batch=t.batch,
+                             steps=t.steps, val_fraction=o.val_fraction, val_every=t.val_every or t.steps,
+                             patience=t.patience, weight_decay=t.weight_decay, progress=bar.update)
+
     @property
     def path(self) -> paths.DiffusionPath | paths.FlowPath:
         """How designs are noised: the diffusion's schedule or the flow's straight path."""
@@ -238,15 +265,27 @@ class ParetoDiff:
     # -- propose -------------------------------------------------------------------------------
 
     def propose(self, n: int = 256, seed: int = 0, scales: Sequence[float] | None = None) -> Proposals:
-        """Sample exactly ``n`` designs, shared among the guidance scales, all chains in one batch.
+        """Exactly ``n`` designs: with an objective model, the ``n`` chosen from a larger pool of new
+        designs; without one, the samples themselves.
+
+        With the objective model (``objectives.members > 0``), ``selection.pool * n`` designs are
+        sampled, shared among the guidance scales in one batch; each distinct design that was
+        not measured is a candidate (more rounds of samples are drawn while there are fewer
+        than ``n``), and ``n`` are chosen by their predicted objectives
+        (:func:`paretodiff.selection.select`).  :attr:`pool_report` says how many the pool
+        held.  Without it (``faithful``), ``n`` designs are sampled and returned.
 
         Args:
-            n: designs in all (``n // k`` per scale for ``k`` scales, the remainder to the first).
+            n: designs in all.
             seed: the same seed gives the same designs.
             scales: guidance scales (default: the config's ``sampling.guidance_scales``); 0 = unguided.
 
-        Returns the designs in the user's units with two scores each: ``utility``, the
-        preference model's ``f(x, t=1)`` (higher is better), and the ``guidance_scale``.
+        Returns the designs in the user's units with their scores: ``utility``, the preference
+        model's ``f(x, t=1)`` (higher is better), the ``guidance_scale``, and with an objective
+        model ``searched`` (1 for a design found by the search on the objective model, whose
+        ``guidance_scale`` is then 0; 0 for a sample) and, for every objective, the predicted
+        value ``<name>_pred`` and its uncertainty ``<name>_std`` (the ensemble's spread) in the
+        user's units.
         """
         if self.denoiser is None or self.utility is None:
             raise RuntimeError("fit or load the model before proposing designs")
@@ -255,9 +294,75 @@ class ParetoDiff:
         scales = tuple(float(s) for s in (scales if scales is not None else c.sampling.guidance_scales))
         if not scales or not all(map(math.isfinite, scales)):
             raise ValueError(f"guidance scales must be finite numbers, got {scales}")
+        generator = torch.Generator().manual_seed(seed)
+        if self.objectives is None:
+            X, utility, scale = self._draw(n, scales, generator)
+            self.pool_report = {"pool": n}
+            return Proposals(X, {"utility": utility, "guidance_scale": scale})
+        return self._propose_from_pool(n, scales, generator)
+
+    def _propose_from_pool(self, n: int, scales: tuple[float, ...], generator: torch.Generator) -> Proposals:
+        c = self.config.selection
+        drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        candidates = np.zeros(0, dtype=int)
+        for _ in range(MAX_POOL_ROUNDS):
+            drawn.append(self._draw(c.pool * n, scales, generator))
+            X = np.concatenate([d[0] for d in drawn])
+            candidates = selection.new_designs(X, self.measured)
+            if len(candidates) >= n:
+                break
+        utility, scale = (np.concatenate([d[i] for d in drawn]) for i in (1, 2))
+        mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
+        picked = selection.select(mean, std, n, c.strategy, c.kappa)  # rows of the candidates
+        if c.search_generations and len(picked) >= 2:
+            found = self._search(X[candidates[picked]], c.search_generations, generator)
+            with torch.inference_mode():
+                found_utility = self.utility(self._to_unit(found), torch.ones(len(found), dtype=torch.long))
+            X = np.concatenate([X, found])
+            utility = np.concatenate([utility, found_utility.double().numpy()])
+            scale = np.concatenate([scale, np.zeros(len(found))])  # not sampled: no guidance scale
+            candidates = selection.new_designs(X, self.measured)
+            mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
+            picked = selection.select(mean, std, n, c.strategy, c.kappa)
+        if len(picked) < n:  # too few new designs in every round (a tiny discrete space): some repeat
+            picked = np.concatenate([picked, picked[torch.randint(len(picked), (n - len(picked),),
+                                                                  generator=generator).numpy()]])
+        chosen = candidates[picked]
+        self.pool_report = {"pool": len(X), "pool_rounds": len(drawn), "pool_new": len(candidates),
+                            "proposed_new": int(len(np.unique(chosen)))}
+        searched = (np.arange(len(X)) >= sum(len(d[0]) for d in drawn)).astype(float)
+        scores = {"utility": utility[chosen], "guidance_scale": scale[chosen], "searched": searched[chosen]}
+        return Proposals(X[chosen], scores | self._predictions_in_user_units(mean[picked], std[picked]))
+
+    def _search(self, start: np.ndarray, generations: int, generator: torch.Generator) -> np.ndarray:
+        """NSGA-II on the pessimistic predictions from the designs ``start`` ``(P, D)``: its final
+        population, in the user's units."""
+        c = self.config.selection
+
+        def predict(U01: np.ndarray) -> np.ndarray:
+            mean, std = self.objectives.predict(torch.as_tensor(2.0 * U01 - 1.0, dtype=torch.float32))
+            return selection.pessimistic(mean.double().numpy(), std.double().numpy(), c.kappa)
+
+        seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
+        found = search.nsga2(predict, self.space.to_unit(start), self.space.n_obj, generations, True, seed)
+        return self.space.from_unit(found)
+
+    def _predictions_in_user_units(self, mean: np.ndarray, std: np.ndarray) -> dict[str, np.ndarray]:
+        """``<name>_pred`` and ``<name>_std`` per objective from normalized, minimized predictions ``(n, m)``."""
+        y_min, y_max = np.array(self.state.y_min), np.array(self.state.y_max)
+        span = np.where(y_max > y_min, y_max - y_min, 1.0)
+        value = self.space.minimized(mean * span + y_min)  # minimized(-) is its own inverse
+        out = {}
+        for j, name in enumerate(self.space.objectives):
+            out[f"{name}_pred"], out[f"{name}_std"] = value[:, j], std[:, j] * span[j]
+        return out
+
+    def _draw(self, n: int, scales: tuple[float, ...], generator: torch.Generator):
+        """``n`` samples shared among ``scales`` (``n // k`` each, the remainder to the first), all
+        chains in one batch: designs ``(n, D)`` in the user's units, utilities and scales ``(n,)``."""
+        c = self.config
         counts = share(n, len(scales))
         scale = torch.tensor(scales, dtype=torch.float32).repeat_interleave(torch.tensor(counts))
-        generator = torch.Generator().manual_seed(seed)
         x = torch.randn((n, self.space.n_var), generator=generator)
         x_ref = torch.tensor(self.state.x_ref, dtype=torch.float32).expand_as(x)
         guide = None
@@ -273,7 +378,7 @@ class ParetoDiff:
         if not (np.isfinite(X).all() and np.isfinite(utility).all()):
             raise ModelError(f"the model proposed {int((~np.isfinite(X).all(axis=1)).sum())} design(s) with "
                              "non-finite values; nothing can be proposed from it")
-        return Proposals(X, {"utility": utility, "guidance_scale": scale.double().numpy()})
+        return X, utility, scale.double().numpy()
 
     @property
     def n_sample_steps(self) -> int:
@@ -298,7 +403,7 @@ class ParetoDiff:
         return self.config.to_dict()
 
     def facts(self) -> dict:
-        return dataclasses.asdict(self.fit_report)
+        return dataclasses.asdict(self.fit_report) | ({"pool": self.pool_report} if self.pool_report else {})
 
     def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write the model to the folder ``directory`` (:func:`paretodiff.methods.pgd_files.save`)."""

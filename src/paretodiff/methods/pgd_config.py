@@ -4,10 +4,11 @@
 >>> config.generator.training.lr, config.sampling.sampler
 (0.0005, 'euler')
 
-A :class:`PGDConfig` has four parts: the :class:`GeneratorConfig` (the generative model, its
+A :class:`PGDConfig` has six parts: the :class:`GeneratorConfig` (the generative model, its
 path and its training), the :class:`PreferenceConfig` (the preference model and its
-training), the :class:`NetworkConfig` (the widths both networks share) and the
-:class:`SamplingConfig`.  Both networks train by one :class:`TrainingConfig`.  Every config
+training), the :class:`NetworkConfig` (the widths both networks share), the
+:class:`SamplingConfig`, the :class:`ObjectivesConfig` (the objective model) and the
+:class:`SelectionConfig` (from the sampled pool to the proposals).  Both networks train by one :class:`TrainingConfig`.  Every config
 checks its fields on construction (type and range; ``ValueError`` naming the field) and
 cannot be changed afterwards: :func:`dataclasses.replace` or :func:`from_preset` make a new one.
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from paretodiff import settings
 from paretodiff.generative import registry
 from paretodiff.generative.registry import TIME_GRIDS
+from paretodiff.selection import STRATEGIES
 
 ARCHS = ("faithful", "default")
 GENERATORS = tuple(registry.PATH_KINDS)
@@ -190,7 +192,8 @@ class SamplingConfig(_Checked):
             ``ddim``/``heun`` step.
         guide_reference: ``previous`` (the authors' x_ref rule) or ``self`` (x_ref = x:
             ``g = ∇f / 2`` at any step count).
-        guidance_scales: the scales ``s``; the ``n`` proposals are shared among them.
+        guidance_scales: the scales ``s``, gentle to strong; the samples (the pool, or the ``n``
+            proposals without an objective model) are shared among them.
         clamp_every: the ancestral chain is clamped to the box every k steps (0: at the end).
     """
 
@@ -199,7 +202,7 @@ class SamplingConfig(_Checked):
     time_grid: str = "uniform"
     clip_denoised: bool = False
     guide_reference: str = "self"
-    guidance_scales: tuple[float, ...] = (10.0,)
+    guidance_scales: tuple[float, ...] = (3.0, 10.0, 30.0, 100.0)
     clamp_every: int = 100
 
     def check(self) -> None:
@@ -211,6 +214,59 @@ class SamplingConfig(_Checked):
 
 
 @dataclass(frozen=True)
+class ObjectivesConfig(_Checked):
+    """The objective model: a deep ensemble predicting every objective (:mod:`paretodiff.objective_model`).
+
+    Attributes:
+        members: networks in the ensemble; 0: no objective model (the proposals are the
+            samples themselves, as the authors' method returns them).
+        width, depth: hidden width and hidden layers of each member.
+        val_fraction: share of the rows held out for early stopping.
+        training: steps, learning rate, batch (rows per member and step), validation and
+            patience (AdamW).
+    """
+
+    members: int = 5
+    width: int = 64
+    depth: int = 2
+    val_fraction: float = 0.1
+    training: TrainingConfig = field(default_factory=lambda: TrainingConfig(
+        lr=2e-3, batch=256, steps=1000, val_every=100, patience=3))
+
+    def check(self) -> None:
+        _check({"members": (self.members == 0 or self.members >= 2, "0 (none) or at least 2"),
+                "width": (self.width >= 1, "at least 1"), "depth": (self.depth >= 1, "at least 1"),
+                "val_fraction": (0.0 < self.val_fraction < 1.0, "in (0, 1)")}, self)
+
+
+@dataclass(frozen=True)
+class SelectionConfig(_Checked):
+    """From the sampled pool to the proposals (:mod:`paretodiff.selection`), with an objective model.
+
+    Attributes:
+        pool: designs sampled per design proposed (the pool is ``pool * n``, shared among the
+            guidance scales); 1 with no objective model.
+        strategy: how the ``n`` are chosen among the new designs of the pool: ``pessimistic``
+            (fronts and crowding on ``mean + kappa * std`` of the predictions).
+        kappa: standard deviations of pessimism.
+        search_generations: NSGA-II generations on the objective model's pessimistic
+            predictions, started from the ``n`` chosen from the pool; the designs it finds
+            join the pool before the final choice (0: no search).
+    """
+
+    pool: int = 4
+    strategy: str = "pessimistic"
+    kappa: float = 1.0
+    search_generations: int = 50
+
+    def check(self) -> None:
+        _check({"pool": (self.pool >= 1, "at least 1"),
+                "strategy": (self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}"),
+                "kappa": (self.kappa >= 0, "0 or more"),
+                "search_generations": (self.search_generations >= 0, "0 (none) or more")}, self)
+
+
+@dataclass(frozen=True)
 class PGDConfig(_Checked):
     """Every setting of preference-guided diffusion; start from a preset (:func:`from_preset`)."""
 
@@ -219,6 +275,8 @@ class PGDConfig(_Checked):
     preference: PreferenceConfig = field(default_factory=PreferenceConfig)
     networks: NetworkConfig = field(default_factory=NetworkConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    objectives: ObjectivesConfig = field(default_factory=ObjectivesConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
 
     def check(self) -> None:
         names = registry.for_path(self.generator.kind)
@@ -318,6 +376,7 @@ PRESETS: dict[str, dict] = {
         "networks": {"authors_width": 512, "width": 256, "depth": 3, "time_width": 128},
         "sampling": {"sampler": "ddpm", "time_grid": "uniform", "clip_denoised": True, "guide_reference": "previous",
                      "guidance_scales": [10.0, 20.0], "clamp_every": 100},
+        "objectives.members": 0, "selection.pool": 1, "selection.search_generations": 0,
     },
 }
 
@@ -361,6 +420,9 @@ def _flatten(overrides: dict, prefix: str = "") -> dict:
     return out
 
 
+# What models saved before the objective model (format versions 2 and 3) are: no objective model, no pool.
+NO_OBJECTIVE_MODEL = {"objectives.members": 0, "selection.pool": 1, "selection.search_generations": 0}
+
 # Format version 2 of the model files kept a flat config; its field names -> the nested keys.
 FLAT_NAMES: dict[str, str] = {
     "preset": "preset", "generative": "generator.kind", "n_steps": "generator.n_steps",
@@ -394,5 +456,6 @@ def from_flat(flat: dict) -> PGDConfig:
         raise ValueError(f"unknown config field(s) {', '.join(unknown)}" if unknown
                          else f"config lacks the field(s) {', '.join(missing)}")
     nested = with_overrides(dataclasses.asdict(PGDConfig()), {FLAT_NAMES[k]: v for k, v in flat.items() if k != "preset"})
+    nested = with_overrides(nested, NO_OBJECTIVE_MODEL)  # version 2 had none
     nested["preset"] = flat["preset"]
     return from_dict(nested)

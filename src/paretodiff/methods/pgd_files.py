@@ -1,10 +1,17 @@
 """Model folders of preference-guided diffusion: ``config.json`` and ``weights.safetensors``.
 
-Format version 3 (written): ``config.json`` holds the nested settings (``config``), the design
+Format version 4 (written): ``config.json`` holds the nested settings (``config``), the design
 space (``space``), what the fit learned besides the weights (``state``: the objectives'
 range, the initial reference design, the seed), the SHA-256 of the weights file
-(``weights_sha256``) and of its own contents (``sha256``).  Loading checks both digests and
-every entry by type and shape, and refuses what it does not understand.
+(``weights_sha256``) and of its own contents (``sha256``).  ``weights.safetensors`` holds the
+generator (``denoiser.*``), the preference model (``utility.*``), the objective model
+(``objectives.*``, when the config has one) and the 64-bit digests of the measured designs
+(``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them).
+Loading checks both digests and every entry by type and shape, and refuses what it does not
+understand.
+
+Version 3 (before the objective model) is read as a model without one: it proposes what it
+proposed when it was saved.
 
 Version 2 (paretodiff before the nested configs) kept a flat ``config`` and a ``meta`` entry;
 it is read and converted (the same numbers come out).  Version 1 carries no digests and is
@@ -13,6 +20,7 @@ refused, naming the version.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -27,12 +35,13 @@ from safetensors.torch import save_file
 from paretodiff import files, settings
 from paretodiff.errors import InputError, ModelError
 from paretodiff.methods.pgd import ParetoDiff, State, check_weights, networks_for
-from paretodiff.methods.pgd_config import PGDConfig, from_dict, from_flat
+from paretodiff.methods.pgd_config import NO_OBJECTIVE_MODEL, PGDConfig, from_dict, from_flat, with_overrides
+from paretodiff.objective_model import ObjectiveModel
 from paretodiff.space import DesignSpace
 
 MODEL_FORMAT = "paretodiff-pgd"
-FORMAT_VERSION = 3  # 3: nested config, space and state; 2: flat config and meta; both with digests
-READS = (2, 3)
+FORMAT_VERSION = 4  # 4: + the objective model; 3: nested config, space and state; 2: flat config and meta
+READS = (2, 3, 4)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -55,6 +64,10 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
     with files.atomic_folder(directory, overwrite=overwrite, old_files=MODEL_FILES) as tmp:
         tensors = {f"denoiser.{k}": v.contiguous() for k, v in model.denoiser.state_dict().items()}
         tensors |= {f"utility.{k}": v.contiguous() for k, v in model.utility.state_dict().items()}
+        if model.objectives is not None:
+            tensors |= {f"objectives.{k}": v.contiguous() for k, v in model.objectives.net.state_dict().items()}
+        if model.measured is not None:
+            tensors["measured"] = torch.as_tensor(model.measured, dtype=torch.int64)
         save_file(tensors, tmp / WEIGHTS_FILE)
         doc = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_dict(),
                "space": model.space.to_dict(), "state": vars(model.state).copy(),
@@ -83,21 +96,36 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
     model = ParetoDiff(config, quiet=quiet)
     model.space, model.state = space, state
     model.denoiser, model.utility = networks_for(config, space.n_var)
+    o = config.objectives
+    model.objectives = ObjectiveModel(space.n_var, space.n_obj, o.members, o.width, o.depth) if o.members else None
     tensors = _read_weights(directory / WEIGHTS_FILE, doc["weights_sha256"])
+    nets = [("denoiser.", model.denoiser), ("utility.", model.utility)]
+    nets += [("objectives.", model.objectives.net)] if model.objectives is not None else []
     try:
-        for prefix, net in (("denoiser.", model.denoiser), ("utility.", model.utility)):
+        for prefix, net in nets:
             net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
-    except RuntimeError as exc:
+        model.measured = _measured(tensors) if doc["format_version"] >= 4 else None
+    except (RuntimeError, ValueError) as exc:
         raise InputError(f"{directory}/{WEIGHTS_FILE}: weights that do not fit the config "
                          f"({str(exc).splitlines()[0][:200]})") from None
     try:
         check_weights(model.denoiser, "the generator")
         check_weights(model.utility, "the preference model")
+        if model.objectives is not None:
+            check_weights(model.objectives.net, "the objective model")
     except ModelError as exc:
         raise InputError(f"{directory}/{WEIGHTS_FILE}: {exc}; the model cannot propose designs") from None
     model.denoiser.eval().requires_grad_(False)
     model.utility.eval().requires_grad_(False)
     return model
+
+
+def _measured(tensors: dict[str, torch.Tensor]) -> np.ndarray:
+    """The digests of the measured designs ``(N,)`` int64, or ``ValueError``."""
+    measured = tensors.get("measured")
+    if measured is None or measured.dtype != torch.int64 or measured.dim() != 1:
+        raise ValueError("no 'measured' tensor of 64-bit digests")
+    return measured.numpy().copy()
 
 
 # -- folders -------------------------------------------------------------------------------
@@ -174,7 +202,7 @@ def _no_constant(name: str):
 def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
     """The config, space and state of a model document, every entry checked by type and shape."""
     version = doc["format_version"]
-    entries = ("config", "space", "state") if version == 3 else ("config", "meta")
+    entries = ("config", "space", "state") if version >= 3 else ("config", "meta")
     missing = [k for k in (*entries, "weights_sha256", "sha256") if k not in doc]
     if missing:
         raise ValueError(f"missing entries: {', '.join(missing)}")
@@ -189,6 +217,8 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
     else:
         config, space = from_dict(doc["config"]), DesignSpace.from_dict(doc["space"])
         state = _checked_state(doc["state"], space)
+    if version < 4:  # made before the objective model: it has none, and proposes its samples
+        config = from_dict(with_overrides(dataclasses.asdict(config), NO_OBJECTIVE_MODEL))
     return config, space, state
 
 
