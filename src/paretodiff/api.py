@@ -34,7 +34,8 @@ class Result:
 
     Attributes:
         designs: the proposals as a table: the design columns under the space's names, then the
-            method's scores (``utility``, ``guidance_scale`` for pgd), each renamed with a
+            method's scores (for pgd ``utility``, ``guidance_scale``, ``searched`` and each
+            objective's ``<name>_pred`` and ``<name>_std``), each renamed with a
             suffix (``utility_1``) if a design column already has its name.
         proposals: the method's :class:`~paretodiff.methods.base.Proposals`, the designs finished
             by the space (integer columns rounded, constant columns kept).

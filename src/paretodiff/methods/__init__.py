@@ -53,7 +53,8 @@ register("paretoflow", "paretodiff.methods.paretoflow:ParetoFlowMethod",
          "the paretoflow package as its authors ran it (optional extra)", fixed=False)
 register("paretoflow-fixed", "paretodiff.methods.paretoflow:ParetoFlowMethod",
          "the same, with its archive and selection sign errors corrected", fixed=True)
-register("pgd", "paretodiff.methods.pgd:ParetoDiff", "preference-guided diffusion, the default preset",
+register("pgd", "paretodiff.methods.pgd:ParetoDiff",
+         "preference-guided diffusion, the default preset: an objective model chooses from a larger pool",
          preset="default")
 register("pgd-faithful", "paretodiff.methods.pgd:ParetoDiff",
          "preference-guided diffusion, the authors' choices, s = 10 (pgd-faithful:sampling.guidance_scales=20: s = 20)",
