@@ -1,14 +1,24 @@
-"""The peers side by side: one ``paretodiff bench`` run, its table written to docs/results/benchmark.md.
+"""The results table: every task, the peers side by side, into docs/results/benchmark.md.
 
 Usage:
-    python benchmarks/benchmark.py [--out benchmarks/out/bench] [--workers 2] [--no-write] [-- BENCH OPTIONS]
+    python benchmarks/benchmark.py [--out benchmarks/records/benchmark] [--workers 2] [--rounds 1,2,3]
+                                   [--no-write] [-- BENCH OPTIONS]
 
-Runs ``paretodiff bench`` over ZDT1, ZDT2, ZDT3, DTLZ1, DTLZ7, RE21, RE33, RE37 with d-best,
-multiple-models, paretoflow, pgd-faithful and pgd, 3 seeds (options after ``--`` go to the
-command and may override these), then copies the command's ``results.md`` between the
+Runs ``paretodiff bench --compact`` over all 31 tasks in three rounds into one folder, so
+that a run cut short still leaves a table that covers every task:
+
+1. seed 0 of every method (d-best, multiple-models, multi-head, pgd, pgd-faithful,
+   paretoflow-fixed);
+2. seeds 0-2 of every method (pgd-faithful and paretoflow-fixed stop here: minutes a cell);
+3. seeds 0-4 of d-best, multiple-models, multi-head and pgd.
+
+Each round skips the cells already finished, so running the program again resumes it. The
+records are compact (summaries, no designs: about 2 kB a cell) and kept in the repository
+under ``--out``, so a later run on a new machine resumes the same table. At the end the
+folder's ``results.md`` (rebuilt from every record in it) is copied between the
 ``<!-- results:start -->`` and ``<!-- results:end -->`` markers of
 ``docs/results/benchmark.md``; the hand-written reading around the markers is kept.
-The cell records stay in ``--out``, so an interrupted run resumes where it stopped.
+Options after ``--`` go to every bench command (e.g. ``-- --tasks zdt1,re21``).
 """
 
 from __future__ import annotations
@@ -19,23 +29,32 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GRID = ["--tasks", "zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37",
-        "--methods", "d-best,multiple-models,paretoflow,pgd-faithful,pgd", "--seeds", "0,1,2"]
+FAST = "d-best,multiple-models,multi-head,pgd"
+SLOW = "pgd-faithful,paretoflow-fixed"
+ROUNDS = {
+    1: ["--methods", f"{FAST},{SLOW}", "--seeds", "0"],
+    2: ["--methods", f"{FAST},{SLOW}", "--seeds", "0,1,2"],
+    3: ["--methods", FAST, "--seeds", "0,1,2,3,4"],
+}
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "bench"))
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "records" / "benchmark"))
     parser.add_argument("--workers", default="2")
+    parser.add_argument("--rounds", default="1,2,3", help="which rounds to run, comma-separated")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
-    command = [str(Path(sys.executable).parent / "paretodiff"), "bench", *GRID,
-               "--out", args.out, "--workers", args.workers, *extra]
-    subprocess.run(command, check=True)
+    bench = [str(Path(sys.executable).parent / "paretodiff"), "bench", "--tasks", "all", "--compact",
+             "--out", args.out, "--workers", args.workers]
+    for number in (int(r) for r in args.rounds.split(",")):
+        print(f"round {number}: {' '.join(ROUNDS[number])}", file=sys.stderr)
+        subprocess.run([*bench, *ROUNDS[number], *extra], check=True, stdout=subprocess.DEVNULL)
     results = (Path(args.out) / "results.md").read_text().split("\n", 2)[2]  # drop the title
     if args.no_write:
+        print(results)
         return
     target = ROOT / "docs" / "results" / "benchmark.md"
     text = target.read_text() if target.exists() else f"# Peers side by side\n\n{START}\n{END}\n"

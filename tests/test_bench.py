@@ -234,3 +234,40 @@ def test_cli_report_and_plot_errors(tmp_path):
     result = invoke("plot", out, "--task", "zdt1", "-o", tmp_path / "x.png")
     assert result.exit_code == 2 and "no finished cell of task zdt1" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_distinct_and_new_count_repeats_and_measured_designs():
+    measured = np.array([[0.0, 1.0], [2.0, 3.0]])
+    X = np.array([[0.0, 1.0], [0.5, 0.5], [0.5, 0.5], [-0.0, 1.0], [4.0, 4.0]])
+    assert bench.distinct_and_new(X, measured) == {"distinct": 3, "new": 2}  # -0.0 equals 0.0
+
+
+def test_compact_records_hold_the_summaries_resume_and_refuse_to_plot(tmp_path):
+    out = tmp_path / "bench"
+    result = invoke("bench", "--tasks", "zdt1,re21", "--methods", "d-best", "--seeds", "0", "--out", out,
+                    "--workers", 0, "--compact", "--quiet")
+    assert result.exit_code == 0, result.output
+    records = {r["task"]: r for r in bench.load_records(out)}
+    assert all(r["compact"] and "designs" not in r and "objectives" not in r for r in records.values())
+    assert all(len(bench.cell_path(out, bench.Cell(t, "d-best", 0)).read_bytes()) < 10_000 for t in records)
+    assert 0 < records["zdt1"]["distinct"] <= 256 and records["zdt1"]["new"] == 0  # D(best): measured designs
+    assert records["zdt1"]["front_hv"] > records["zdt1"]["hv"]["100th"] and records["re21"]["front_hv"] is None
+    again = invoke("bench", "--tasks", "zdt1,re21", "--methods", "d-best", "--seeds", "0", "--out", out,
+                   "--workers", 0, "--compact")
+    assert again.exit_code == 0 and "2 cells, 2 already finished" in again.stderr
+    result = invoke("plot", out, "--task", "zdt1", "-o", tmp_path / "x.png")
+    assert result.exit_code == 2 and "compact" in result.stderr and not (tmp_path / "x.png").exists()
+
+
+def test_the_summary_counts_tasks_above_d_best_and_the_gap_closed():
+    records = [record("a", "A", 0, 5.0), record("a", "B", 0, 3.0), record("b", "A", 0, 3.0), record("b", "B", 0, 6.0)]
+    for r in records:
+        r["front_hv"] = 6.0 if r["task"] == "a" else None  # front known on task a only
+        r["new"] = 256 if r["method"] == "A" else 200
+    summary = bench.method_summary(bench.aggregate(records)).set_index("method")
+    assert summary.loc["A", "above_d_best"] == 1 and summary.loc["B", "above_d_best"] == 1  # D(best) = 4
+    assert summary.loc["A", "gap_closed"] == pytest.approx(0.5) and summary.loc["B", "gap_closed"] == pytest.approx(-0.5)
+    assert summary.loc["A", "gap_tasks"] == 1 and summary.loc["B", "new_min"] == 200
+    text = bench.format_markdown(bench.aggregate(records))
+    assert "| A | 1.50 | 1.50 | 1.50 | 1 of 2 | 50% over 1 tasks | 256 | 1.0 + 0.5 |" in text
+    assert "## Share of the gap to the true front closed (100th percentile)" in text and "| B | -50% |" in text

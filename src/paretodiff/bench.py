@@ -136,8 +136,8 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
             raise ValueError(f"{cell.method} proposed an array of shape {X.shape}, expected {(cell.n, task.n_var)}")
         report = evaluation.evaluate(task, X, dataset)
         record.update(
-            hv=report.hv, d_best_hv=report.d_best_hv, igd=report.igd, igd_plus=report.igd_plus,
-            spacing=report.spacing, spread=report.spread, n_clipped=report.n_clipped,
+            hv=report.hv, d_best_hv=report.d_best_hv, front_hv=report.front_hv, igd=report.igd,
+            igd_plus=report.igd_plus, **distinct_and_new(X, dataset.x_train), spacing=report.spacing, spread=report.spread, n_clipped=report.n_clipped,
             n_non_finite=report.n_non_finite, settings=method.settings(), facts=method.facts(),
             designs=[[_finite_or_none(v) for v in row] for row in X],
             objectives=[[_finite_or_none(v) for v in row] for row in report.objectives],
@@ -148,6 +148,15 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
     record.update(peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
                   finished=_now(), versions=versions(), machine=machine())
     return record
+
+
+def distinct_and_new(X: np.ndarray, measured: np.ndarray) -> dict[str, int]:
+    """``distinct``: how many different rows ``X (N, D)`` holds; ``new``: how many of those
+    are equal to no row of ``measured (M, D)`` (exact float64 equality, -0.0 = 0.0)."""
+    from paretodiff.selection import design_digests
+
+    proposed = np.unique(design_digests(X))
+    return {"distinct": int(len(proposed)), "new": int((~np.isin(proposed, design_digests(measured))).sum())}
 
 
 def _finite_or_none(v: float) -> float | None:
@@ -182,12 +191,22 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
-def write_record(out_dir: str | os.PathLike, record: dict) -> Path:
-    """Write a cell's record atomically (temporary file in the same folder, then rename), with its digest."""
+COMPACT_DROPS = ("designs", "objectives", "traceback")
+
+
+def write_record(out_dir: str | os.PathLike, record: dict, *, compact: bool = False) -> Path:
+    """Write a cell's record atomically (temporary file in the same folder, then rename), with its digest.
+
+    ``compact`` keeps the summaries only (no designs, objective values or traceback; about
+    2 kB a cell instead of 100-300 kB), marked ``"compact": true``: enough for the results
+    table, not for :func:`plot`.
+    """
     cell = Cell(record["task"], record["method"], record["seed"], record["data_seed"], record["n"])
     path = cell_path(out_dir, cell)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {k: v for k, v in record.items() if k != "sha256"}
+    record = {k: v for k, v in record.items() if k != "sha256" and not (compact and k in COMPACT_DROPS)}
+    if compact:
+        record["compact"] = True
     record["sha256"] = _record_digest(record)
     files.write_text(path, json.dumps(record, allow_nan=False))
     return path
@@ -205,7 +224,8 @@ def check_record(path: Path) -> tuple[dict | None, str | None]:
     A usable record is complete JSON of this :data:`RECORD_VERSION`, matches its SHA-256 (so
     it was written whole by :func:`write_record` and not changed since), belongs to the cell
     its file name says (a record copied over another seed's file is not that seed's), and
-    has every result :func:`aggregate` and :func:`plot` read.
+    has every result :func:`aggregate` and :func:`plot` read (a compact record: those of
+    :func:`aggregate`).
     """
     try:
         record = json.loads(Path(path).read_text(), parse_constant=_no_constant)
@@ -248,9 +268,11 @@ def _record_problem(record: dict) -> str | None:
     for key in ("d_best_hv", "fit_seconds", "propose_seconds"):
         if not _is_number(record.get(key)):
             return f"no valid {key!r}"
-    for key in ("igd", "igd_plus", "peak_rss_mib"):
+    for key in ("igd", "igd_plus", "front_hv", "peak_rss_mib", "distinct", "new"):
         if record.get(key) is not None and not _is_number(record.get(key)):
             return f"no valid {key!r}"
+    if record.get("compact") is True:
+        return None
     for key in ("designs", "objectives"):
         rows = record.get(key)
         if not (isinstance(rows, list) and len(rows) == record["n"] and all(isinstance(r, list) for r in rows)):
@@ -325,6 +347,7 @@ def run(
     force: bool = False,
     command: str | None = None,
     progress: Callable[[dict], None] | None = None,
+    compact: bool = False,
 ) -> RunSummary:
     """Run every cell not finished yet and write its record to ``out_dir/cells``.
 
@@ -337,6 +360,8 @@ def run(
         force: run finished cells again.
         command: the command line to record in ``out_dir/runs.jsonl``.
         progress: called with each record as it arrives.
+        compact: keep summaries only in the records (:func:`write_record`), e.g. for
+            records kept in a repository.
     """
     if backend not in ("local", "ray"):
         raise ValueError(f"unknown backend {backend!r}; choose local or ray")
@@ -353,7 +378,7 @@ def run(
     else:
         records = _run_processes(todo, workers)
     for record in records:
-        write_record(out_dir, record)
+        write_record(out_dir, record, compact=compact)
         if record["status"] != "ok":
             failed.append(f"{Cell(record['task'], record['method'], record['seed']).key}: {record['error']}")
         if progress is not None:
@@ -495,7 +520,9 @@ def aggregate(records: Sequence[dict]):
     Returns:
         a pandas DataFrame with columns ``task, method, seeds, failed, hv_<p>_mean, hv_<p>_std,
         rank_<p>`` (for ``p`` in 100th, 75th, 50th), ``igd_mean, igd_plus_mean, d_best_hv,
-        fit_seconds, propose_seconds`` (medians over seeds) and ``peak_rss_mib`` (largest).
+        front_hv`` (the true front's, where known), ``fit_seconds, propose_seconds`` (medians
+        over seeds), ``peak_rss_mib`` (largest) and ``new_min`` (the fewest distinct designs
+        equal to no training design in one cell; missing in records that predate the count).
     """
     import pandas as pd
 
@@ -504,15 +531,15 @@ def aggregate(records: Sequence[dict]):
         row = {"task": r["task"], "method": r["method"], "seed": r["seed"], "ok": r["status"] == "ok"}
         if row["ok"]:
             row |= {f"hv_{p}": r["hv"][p] for p in PERCENTILES}
-            row |= {k: r.get(k) for k in ("igd", "igd_plus", "d_best_hv", "fit_seconds", "propose_seconds",
-                                          "peak_rss_mib")}
+            row |= {k: r.get(k) for k in ("igd", "igd_plus", "d_best_hv", "front_hv", "fit_seconds",
+                                          "propose_seconds", "peak_rss_mib", "distinct", "new")}
         rows.append(row)
     columns = ["task", "method", "seeds", "failed"] + [f"{s}_{p}" for p in PERCENTILES for s in ("hv", "rank")]
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(rows)
-    for col in [f"hv_{p}" for p in PERCENTILES] + ["igd", "igd_plus", "d_best_hv", "fit_seconds",
-                                                   "propose_seconds", "peak_rss_mib"]:
+    for col in [f"hv_{p}" for p in PERCENTILES] + ["igd", "igd_plus", "d_best_hv", "front_hv", "fit_seconds",
+                                                   "propose_seconds", "peak_rss_mib", "distinct", "new"]:
         if col not in frame:
             frame[col] = np.nan
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
@@ -529,6 +556,8 @@ def aggregate(records: Sequence[dict]):
     table["igd_mean"] = stats["igd"].mean()
     table["igd_plus_mean"] = stats["igd_plus"].mean()
     table["d_best_hv"] = stats["d_best_hv"].first()
+    table["front_hv"] = stats["front_hv"].first()
+    table["new_min"] = stats["new"].min()
     table["fit_seconds"] = stats["fit_seconds"].median()
     table["propose_seconds"] = stats["propose_seconds"].median()
     table["peak_rss_mib"] = stats["peak_rss_mib"].max()
@@ -552,6 +581,66 @@ def average_ranks(table, percentile: str = "100th"):
     return table.groupby("method", sort=False)[f"rank_{percentile}"].mean().sort_values()
 
 
+def gap_closed(table, percentile: str = "100th"):
+    """Per row: the share of the gap from D(best) to the true front that the mean hypervolume
+    closes, ``(HV - HV(D(best))) / (HV(front) - HV(D(best)))``; ``nan`` where the front is unknown."""
+    return (table[f"hv_{percentile}_mean"] - table["d_best_hv"]) / (table["front_hv"] - table["d_best_hv"])
+
+
+def method_summary(table):
+    """One row per method (in ``table``'s order): average rank at each percentile, the tasks
+    where its mean 100th-percentile hypervolume is above D(best)'s, the mean share of the gap
+    closed (tasks with a known front), the fewest new designs in a cell, median seconds."""
+    import pandas as pd
+
+    frame = table.assign(above=table["hv_100th_mean"] > table["d_best_hv"], gap=gap_closed(table),
+                         ran=table["seeds"] > 0)
+    rows = []
+    for method, group in frame.groupby("method", sort=False):
+        ran = group[group["ran"]]
+        rows.append({"method": method, **{f"rank_{p}": group[f"rank_{p}"].mean() for p in PERCENTILES},
+                     "above_d_best": int(ran["above"].sum()), "tasks": len(group),
+                     "gap_closed": ran["gap"].mean(), "gap_tasks": int(ran["gap"].notna().sum()),
+                     "new_min": ran["new_min"].min(), "fit_seconds": ran["fit_seconds"].median(),
+                     "propose_seconds": ran["propose_seconds"].median()})
+    return pd.DataFrame(rows)
+
+
+def _summary_lines(table) -> list[str]:
+    from paretodiff.evaluation import FRONT_POINTS
+
+    lines = ["## Summary", "",
+             "| method | average rank 100th | 75th | 50th | above D(best) (100th) | gap to the true front closed "
+             "(100th, mean) | fewest new designs in a cell | fit + propose (median s) |", "|---|" + "---|" * 7]
+    for r in method_summary(table).itertuples():
+        gap = f"{r.gap_closed:.0%} over {r.gap_tasks} tasks" if r.gap_tasks else "—"
+        new = "—" if not np.isfinite(r.new_min) else f"{r.new_min:.0f}"
+        lines.append(f"| {r.method} | {r.rank_100th:.2f} | {r.rank_75th:.2f} | {r.rank_50th:.2f} | "
+                     f"{r.above_d_best} of {r.tasks} | {gap} | {new} | {r.fit_seconds:.1f} + {r.propose_seconds:.1f} |")
+    lines += ["", "Above D(best): the mean over seeds is above the hypervolume of the data's best designs. Gap "
+              "closed: (HV − HV(D(best))) / (HV(true front) − HV(D(best))), the front's hypervolume taken on "
+              f"{FRONT_POINTS:,} of its points; tasks without a known front are left out. New designs: distinct proposals "
+              "equal to no training design (of n per cell).", ""]
+    return lines
+
+
+def _gap_lines(table, task_order: list[str], method_order: list[str]) -> list[str]:
+    known = [t for t in task_order if table.loc[table["task"] == t, "front_hv"].notna().any()]
+    if not known:
+        return []
+    gaps = table.assign(gap=gap_closed(table))
+    lines = ["## Share of the gap to the true front closed (100th percentile)", "",
+             "| method | " + " | ".join(known) + " |", "|---|" + "---|" * len(known)]
+    for m in method_order:
+        cells = []
+        for t in known:
+            row = _row(gaps, t, m)
+            cells.append("—" if row is None or row["seeds"] == 0 or not np.isfinite(row["gap"]) else f"{row['gap']:.0%}")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    lines += ["", "Negative: below D(best); above 100%: past the sampled front's hypervolume.", ""]
+    return lines
+
+
 def format_markdown(table, runs: Sequence[dict] = ()) -> str:
     """The results as Markdown: per percentile, methods × tasks with mean ± std (rank)."""
     if table.empty:
@@ -572,10 +661,12 @@ def format_markdown(table, runs: Sequence[dict] = ()) -> str:
               "(ddof 0), rank within the task in parentheses (1 = best, ties share the average; a method "
               "without results on a task takes the last places). Regenerated data, benchmark normalization "
               "and reference point, corrected percentile selection.", ""]
+    lines += _summary_lines(table)
     for p in PERCENTILES:
         lines += [f"## {p} percentile", ""]
         lines += _hv_table(table, p, task_order, method_order)
         lines.append("")
+    lines += _gap_lines(table, task_order, method_order)
     lines += ["## Time and memory (median seconds over seeds; peak resident memory of the cell's process, MiB)", ""]
     lines += ["| method | " + " | ".join(task_order) + " |", "|---|" + "---|" * len(task_order)]
     for m in method_order:
@@ -703,6 +794,10 @@ def plot(out_dir: str | os.PathLike, task_name: str, path: str | os.PathLike, *,
 
     task = tasks.get(task_name)
     records = [r for r in load_records(out_dir) if r["task"] == task.name and r["status"] == "ok"]
+    if records and all(r.get("compact") for r in records):
+        raise ValueError(f"the records of task {task.name} in {out_dir} are compact (no designs to draw); "
+                         "run the cells again without --compact to plot them")
+    records = [r for r in records if not r.get("compact")]
     if seed is None and records:
         seed = min(r["seed"] for r in records)
     records = [r for r in records if r["seed"] == seed]

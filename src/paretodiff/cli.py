@@ -443,7 +443,7 @@ def run_command(
     typer.echo(_format_report(evaluation.Report(
         task=the_task.name, n_designs=n, n_clipped=record["n_clipped"], n_non_finite=record["n_non_finite"],
         hv=record["hv"], d_best_hv=record["d_best_hv"], igd=record["igd"], igd_plus=record["igd_plus"],
-        spacing=record["spacing"], spread=record["spread"], benchmark_index_bug=False)))
+        front_hv=record["front_hv"], spacing=record["spacing"], spread=record["spread"], benchmark_index_bug=False)))
 
 
 BENCH_TASKS = "zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37"
@@ -480,6 +480,8 @@ def bench_command(
     backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray instance)."),
     force: bool = typer.Option(False, "--force", help="Run finished cells again."),
+    compact: bool = typer.Option(False, "--compact", help="Keep summaries only in the cell records (about 2 kB "
+                                 "each, no designs: enough for the table, not for `paretodiff plot`)."),
     quiet: bool = QuietOption,
 ) -> None:
     """Run a benchmark grid (tasks × methods × seeds) and print its results table.
@@ -519,7 +521,7 @@ def bench_command(
 
         try:
             summary = bench.run(cells, out, workers=workers, backend=backend, address=address, force=force,
-                                command=" ".join(["paretodiff", *sys.argv[1:]]), progress=progress)
+                                command=" ".join(["paretodiff", *sys.argv[1:]]), progress=progress, compact=compact)
         except ImportError as exc:
             _fail(str(exc))
     text = bench.write_results(out)
@@ -576,6 +578,7 @@ def _format_report(report: evaluation.Report) -> str:
         f"  hypervolume  75th   {report.hv['75th']:.4f}",
         f"  hypervolume  50th   {report.hv['50th']:.4f}",
         f"  D(best) hypervolume {report.d_best_hv:.4f}",
+        f"  true front HV       {num(report.front_hv)}",
         f"  IGD                 {num(report.igd)}",
         f"  IGD+                {num(report.igd_plus)}",
         f"  spacing             {_number(report.spacing, 'n/a (fewer than 2 non-dominated designs)')}",

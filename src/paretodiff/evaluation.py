@@ -28,6 +28,8 @@ class Report:
         hv: hypervolume at the 100th, 75th and 50th percentile (keys ``"100th"``...).
         d_best_hv: hypervolume of D(best), the best ``n_best`` training designs.
         igd, igd_plus: distances to the true front (normalized space), ``None`` if unknown.
+        front_hv: hypervolume of the true front (``FRONT_POINTS`` points of it, normalized
+            space, same reference point), ``None`` if unknown: the ceiling of ``hv``.
         spacing, spread: distribution of the non-dominated designs (normalized space),
             ``None`` with fewer than two of them.
         n_clipped: designs with a finite variable outside the bounds (clipped before evaluation).
@@ -45,6 +47,7 @@ class Report:
     d_best_hv: float
     igd: float | None
     igd_plus: float | None
+    front_hv: float | None
     spacing: float | None
     spread: float | None
     benchmark_index_bug: bool
@@ -128,12 +131,13 @@ def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug
         f"{round(q * 100)}th": metrics.percentile_hypervolume(Yn, ref, q, benchmark_index_bug=benchmark_index_bug)
         for q in metrics.PERCENTILES
     }
-    igd = igd_plus = None
+    igd = igd_plus = front_hv = None
     extremes = None
     if task.has_front and len(Yn):
         front = norm(task.pareto_front(FRONT_POINTS))
         igd, igd_plus = metrics.igd(Yn, front), metrics.igd_plus(Yn, front)
         extremes = metrics.front_extremes(front)
+        front_hv = metrics.hypervolume(front, ref)
     nd = Yn[nondominated_mask(Yn)]
     return Report(
         task=task.name,
@@ -144,6 +148,7 @@ def evaluate(task: Task, X: np.ndarray, dataset: Dataset, *, benchmark_index_bug
         d_best_hv=d_best_hypervolume(task, dataset, benchmark_index_bug=benchmark_index_bug),
         igd=igd,
         igd_plus=igd_plus,
+        front_hv=front_hv,
         spacing=_defined(metrics.spacing(nd)),
         spread=_defined(metrics.spread(nd, extremes)),
         benchmark_index_bug=benchmark_index_bug,
