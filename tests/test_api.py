@@ -45,6 +45,14 @@ def test_any_method_bounds_and_inputs():
     assert result.designs["width"].between(0.5, 3.0).all()
 
 
+def test_ignored_columns_stay_out_of_the_designs():
+    result = paretodiff.optimize(frame(), minimize=["cost", "strength"], ignore=["utility"], n=4,
+                                 method=TINY_SPECS["multiple-models"])
+    assert list(result.designs.columns) == ["width", "height", "layers"]
+    with pytest.raises(InputError, match="--ignore: no column 'stress'"):
+        paretodiff.optimize(frame(), minimize=["cost", "strength"], ignore=["stress"], method="d-best")
+
+
 def test_offline_data_in():
     rng = np.random.default_rng(1)
     X = rng.uniform(0, 1, (40, 2))

@@ -63,6 +63,7 @@ def optimize(
     minimize: Sequence[str] = (),
     maximize: Sequence[str] = (),
     inputs: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
     bounds: Mapping[str, tuple[float, float]] | None = None,
     drop_invalid: bool = False,
 ) -> Result:
@@ -71,11 +72,13 @@ def optimize(
     Args:
         data: an :class:`OfflineData`, or a DataFrame with one row per measured design (then
             ``minimize``/``maximize`` name its objective columns and ``inputs`` its design
-            columns, by default every other column).
+            columns, by default every other column but those in ``ignore``).
         method: a registered method spec (``"pgd"``, ``"multiple-models"``,
             ``"pgd:sampling.steps=25"``, ...) or a method object.
         n: designs to propose.
         seed: seeds fitting and proposing: the same seed gives the same designs.
+        ignore: for a DataFrame, columns that are neither inputs nor objectives (measured
+            values such as a stress, an identifier, a date).
         bounds: for a DataFrame, ``{column: (lower, upper)}`` for some design columns (the
             others keep the data's range).
         drop_invalid: for a DataFrame, leave out rows with missing or non-finite values
@@ -87,9 +90,9 @@ def optimize(
     dropped: list[int] = []
     if isinstance(data, pd.DataFrame):
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
-                                     bounds, drop_invalid)
-    elif minimize or maximize or inputs or bounds:
-        raise InputError("minimize, maximize, inputs and bounds are for a DataFrame; OfflineData has its space")
+                                     bounds, drop_invalid, ignore=list(ignore))
+    elif minimize or maximize or inputs or ignore or bounds:
+        raise InputError("minimize, maximize, inputs, ignore and bounds are for a DataFrame; OfflineData has its space")
     settings.check_seed(seed)
     model = methods.make(method) if isinstance(method, str) else method
     model.fit(data, seed)
@@ -101,10 +104,10 @@ def optimize(
 
 def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], inputs: list[str] | None,
                  bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
-                 source: str = "the table") -> tuple[OfflineData, list[int]]:
+                 source: str = "the table", ignore: list[str] | None = None) -> tuple[OfflineData, list[int]]:
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows."""
     X, Y, input_cols, objective_cols, senses, dropped = training_frame(frame, minimize, maximize, inputs, drop_invalid,
-                                                                      source)
+                                                                      source, ignore)
     lower, upper = X.min(axis=0), X.max(axis=0)
     for name, (lo, hi) in (bounds or {}).items():
         if name not in input_cols:

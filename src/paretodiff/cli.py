@@ -32,12 +32,14 @@ from paretodiff.settings import MAX_SEED  # noqa: E402
 from paretodiff.space import DesignSpace  # noqa: E402
 from paretodiff.tables import (  # noqa: E402
     bounds_table,
+    check_table_suffix,
     design_frame,
     design_matrix,
-    read_csv,
+    read_table,
     split_names,
     training_table,
     write_csv,
+    write_table,
 )
 
 
@@ -245,7 +247,7 @@ def evaluate_command(
 ) -> None:
     """Score designs with the task's exact objective functions: HV (100th/75th/50th), IGD, D(best)."""
     the_task = _task(task)
-    X = design_matrix(read_csv(designs), the_task.n_var, designs)
+    X = design_matrix(read_table(designs), the_task.n_var, designs)
     dataset = _load_dataset(the_task, seed, quiet)
     report = evaluation.evaluate(the_task, X, dataset, benchmark_index_bug=benchmark_index_bug)
     if as_json:
@@ -315,11 +317,15 @@ def _use_cores() -> None:
 
 @app.command("optimize")
 def optimize_command(
-    data_csv: Path = typer.Argument(..., metavar="DATA.csv", help="Measured designs: one row per design, a header row."),
+    data_csv: Path = typer.Argument(..., metavar="DATA", help="Measured designs: one row per design, a header row; "
+                                    "CSV (delimiter , ; or tab detected), .xlsx or .parquet."),
     minimize: Optional[str] = typer.Option(None, "--minimize", help="Objective columns to minimize, comma-separated."),
     maximize: Optional[str] = typer.Option(None, "--maximize", help="Objective columns to maximize, comma-separated."),
-    inputs: Optional[str] = typer.Option(None, "--inputs", help="Design columns (default: every non-objective column)."),
-    bounds: Optional[Path] = typer.Option(None, "--bounds", help="CSV with columns column,lower,upper (default: the data's range)."),
+    inputs: Optional[str] = typer.Option(None, "--inputs", help="Design columns (default: every column that is not "
+                                         "an objective or ignored)."),
+    ignore: Optional[str] = typer.Option(None, "--ignore", help="Measured columns that are neither design inputs nor "
+                                         "objectives, comma-separated."),
+    bounds: Optional[Path] = typer.Option(None, "--bounds", help="Table with columns column,lower,upper (default: the data's range)."),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose, in all."),
     seed: int = _seed_option("Seed of training and sampling: the same seed gives the same designs."),
     method: str = MethodOption,
@@ -327,19 +333,21 @@ def optimize_command(
     generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
+                                "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the data's front and the proposals (PNG)."),
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Skip rows with empty or non-finite values (reported)."),
     overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Fit a method (default: preference-guided diffusion) on DATA.csv and propose new designs."""
+    """Fit a method (default: preference-guided diffusion) on DATA and propose new designs."""
     from paretodiff import api
     from paretodiff.methods.pgd_files import model_output
 
     minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
-    input_cols = split_names("--inputs", inputs)
+    input_cols, ignore_cols = split_names("--inputs", inputs), split_names("--ignore", ignore)
+    check_table_suffix("-o", output)
     spec = _method_spec(method, preset=preset, generative=generative, sampler=sampler, steps=steps)
     if save_model is not None and not _is_pgd(spec):
         _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
@@ -347,7 +355,7 @@ def optimize_command(
                     if save_model is not None else files.Output("--save-model", None)],
                    [("data file", data_csv), ("bounds file", bounds)], overwrite)
     X, Y, input_cols, objective_cols, senses, dropped = training_table(
-        data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid)
+        data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols)
     lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
     space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
                                   objectives=objective_cols)
@@ -355,8 +363,8 @@ def optimize_command(
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
-    _log(f"training {spec} on {len(X)} designs: {len(input_cols)} inputs, objectives "
-         + ", ".join(f"{c} ({s})" for c, s in zip(objective_cols, senses)), quiet)
+    _log(_roles(input_cols, objective_cols, senses, ignore_cols), quiet)
+    _log(f"training {spec} on {len(X)} designs", quiet)
     model = methods.make(spec)
     model.quiet = quiet
     result = api.optimize(OfflineData(X, Y, space, data_csv.name), method=model, n=n, seed=seed)
@@ -365,7 +373,7 @@ def optimize_command(
     if save_model is not None:
         result.method.save(save_model, overwrite=overwrite)
         _log(f"saved the model to {save_model}", quiet)
-    write_csv(result.designs, output, overwrite=overwrite)
+    write_table(result.designs, output, overwrite=overwrite)
     _log(f"wrote {len(result.designs)} proposed designs to {output}", quiet)
     if plot is not None:
         from paretodiff.plots import front_plot
@@ -375,6 +383,16 @@ def optimize_command(
         _log(f"drew {plot}", quiet)
 
 
+def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored: list[str]) -> str:
+    """One line: which column got which role."""
+    def names(cols: list[str]) -> str:
+        return ", ".join(cols) if len(cols) <= 12 else ", ".join(cols[:12]) + f" ... ({len(cols)} in all)"
+
+    return (f"columns: inputs {names(inputs)}; objectives "
+            + ", ".join(f"{c} ({'minimized' if s == 'min' else 'maximized'})" for c, s in zip(objectives, senses))
+            + (f"; ignored {names(ignored)}" if ignored else ""))
+
+
 @app.command("propose")
 def propose_command(
     model_dir: Path = typer.Argument(..., metavar="MODEL_DIR", help="A folder written by `optimize --save-model`."),
@@ -382,7 +400,8 @@ def propose_command(
     seed: int = _seed_option("Sampling seed."),
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs (CSV)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
+                                "(.csv, .tsv, .xlsx or .parquet)."),
     overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
 ) -> None:
@@ -393,6 +412,7 @@ def propose_command(
     from paretodiff.methods.pgd import ParetoDiff
     from paretodiff.methods.pgd_config import from_dict, with_overrides
 
+    check_table_suffix("-o", output)
     _check_outputs([files.Output("-o", output)], [("model folder", model_dir)], overwrite)
     model = ParetoDiff.load(model_dir, quiet=quiet)
     changes = {k: v for k, v in (("sampling.sampler", sampler), ("sampling.steps", steps)) if v is not None}
@@ -407,7 +427,7 @@ def propose_command(
                                          model.space)
     for name, column in renamed.items():
         _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
-    write_csv(frame, output, overwrite=overwrite)
+    write_table(frame, output, overwrite=overwrite)
     _log(f"wrote {len(frame)} proposed designs to {output}", quiet)
 
 

@@ -1,7 +1,10 @@
-"""Reading and writing the CSV tables users give and get: clear errors, atomic writes."""
+"""Reading and writing the tables users give and get (CSV with its delimiter detected, Excel
+``.xlsx``, Parquet): clear errors, atomic writes."""
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,24 +13,118 @@ import pandas as pd
 from paretodiff.errors import InputError
 from paretodiff.files import atomic_path
 
-__all__ = ["InputError", "read_csv", "numeric_columns", "design_matrix", "design_frame", "write_csv",
+__all__ = ["InputError", "read_table", "read_csv", "sniff", "write_table", "check_table_suffix", "numeric_columns", "design_matrix", "design_frame", "write_csv",
            "split_names", "training_table", "training_frame", "bounds_table", "check_finite"]
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file with a header row; raise :class:`InputError` if it cannot be used."""
+CSV_DELIMITERS = (",", ";", "\t")
+SAMPLE_LINES = 50
+READ_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".pq")
+WRITE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".parquet")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a table with a header row, by its suffix: ``.xlsx`` (the first sheet, openpyxl),
+    ``.parquet``/``.pq`` (pyarrow), anything else as delimited text (:func:`read_csv`).
+
+    Raises:
+        InputError: a missing, empty or unreadable file, in one line naming it.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(f"{path}: .xls (Excel 97-2003) is not read; save it as .xlsx or .csv")
+    if suffix == ".xlsx":
+        frame = _read_binary(path, "an Excel .xlsx file", lambda: pd.read_excel(path, engine="openpyxl"))
+    elif suffix in (".parquet", ".pq"):
+        frame = _read_binary(path, "a Parquet file", lambda: pd.read_parquet(path, engine="pyarrow"))
+    else:
+        return read_csv(path)
+    if frame.empty:
+        raise InputError(f"{path}: the table has a header but no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_binary(path: Path, kind: str, read) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, skipinitialspace=True)
+        return read()
+    except ImportError as exc:
+        raise InputError(f"{path}: reading {kind} needs {exc.name or 'its engine'} (pip install openpyxl pyarrow)") from None
+    except Exception as exc:  # each engine raises its own kinds for a damaged or foreign file
+        raise InputError(f"{path}: not readable as {kind} ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") \
+            from None
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read delimited text with a header row: the delimiter (``,`` ``;`` or tab) and a decimal
+    comma (``1,5`` in a ``;`` or tab file) are detected from the first lines; UTF-8 (with or
+    without a byte-order mark), else Windows-1252 as spreadsheet programs write it.
+
+    Raises:
+        InputError: if the file cannot be used.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    head = path.open("rb").read(4)
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path}: this is a zip file, perhaps an Excel workbook; name it .xlsx to read it as one")
+    if head.startswith(b"PAR1"):
+        raise InputError(f"{path}: this is a Parquet file; name it .parquet to read it as one")
+    encoding = _encoding(path)
+    delimiter, decimal = sniff(path, encoding)
+    try:
+        frame = pd.read_csv(path, sep=delimiter, decimal=decimal, skipinitialspace=True, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _encoding(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            while handle.read(1 << 20):
+                pass
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def sniff(path: Path, encoding: str = "utf-8-sig") -> tuple[str, str]:
+    """The delimiter and decimal mark of a delimited text file, from its first lines.
+
+    The delimiter is the one of :data:`CSV_DELIMITERS` that splits the header into the most
+    fields while every sampled line has as many (quotes respected); ``,`` if none does.  The
+    decimal mark is ``,`` when the delimiter is not and the cells hold numbers like ``1,5``
+    but none like ``1.5``.
+    """
+    try:
+        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+            lines = [line for line, _ in zip(handle, range(SAMPLE_LINES)) if line.strip()]
+    except OSError:
+        return ",", "."
+    best, best_fields = ",", 1
+    for delimiter in CSV_DELIMITERS:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        fields = len(rows[0]) if rows else 0
+        if fields > best_fields and all(len(r) == fields for r in rows):
+            best, best_fields = delimiter, fields
+    decimal = "."
+    if best != ",":
+        cells = [c.strip() for row in list(csv.reader(lines, delimiter=best))[1:] for c in row]
+        if any(_COMMA_DECIMAL.match(c) for c in cells) and not any(_DOT_DECIMAL.match(c) for c in cells):
+            decimal = ","
+    return best, decimal
 
 
 def numeric_columns(frame: pd.DataFrame, columns: list[str], path: Path, *, allow_missing: bool = False) -> np.ndarray:
@@ -83,8 +180,41 @@ def design_frame(X: np.ndarray, Y: np.ndarray | None = None) -> pd.DataFrame:
     return frame
 
 
+def check_table_suffix(option: str, path: Path | None) -> None:
+    """Raise :class:`InputError` unless ``path`` (an output) has a suffix :func:`write_table` writes."""
+    if path is not None and Path(path).suffix.lower() not in WRITE_SUFFIXES:
+        raise InputError(f"{option}: {path}: write a table as {', '.join(WRITE_SUFFIXES)} "
+                         f"(not {Path(path).suffix or 'a name without a suffix'!r})")
+
+
+def write_table(frame: pd.DataFrame, path: Path, *, overwrite: bool = True) -> None:
+    """Write ``frame`` by ``path``'s suffix: ``.csv`` (comma), ``.tsv`` (tab), ``.xlsx``,
+    ``.parquet``; atomically (temporary file in the same folder, then rename).
+
+    The caller has checked the path (:func:`paretodiff.files.check_outputs`,
+    :func:`check_table_suffix`).
+
+    Raises:
+        InputError: if a number in ``frame`` is not finite (nothing is written), or
+            ``overwrite`` is false and ``path`` appeared meanwhile.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    check_table_suffix("output", path)
+    check_finite(frame, f"{path}")
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        if suffix == ".xlsx":
+            frame.to_excel(tmp, index=False, engine="openpyxl")
+        elif suffix == ".parquet":
+            frame.to_parquet(tmp, index=False, engine="pyarrow")
+        else:
+            with open(tmp, "w", newline="") as handle:
+                frame.to_csv(handle, index=False, sep="\t" if suffix == ".tsv" else ",", float_format="%.17g")
+
+
 def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool = True) -> None:
-    """Write ``frame`` to ``path`` atomically (temporary file in the same folder, then rename).
+    """Write ``frame`` as comma-separated text to ``path`` atomically, whatever its suffix
+    (temporary file in the same folder, then rename).
 
     The caller has checked the path (:func:`paretodiff.files.check_outputs`).
 
@@ -122,9 +252,10 @@ def split_names(option: str, value: str | None) -> list[str]:
 
 
 def training_table(path: Path, minimize: list[str], maximize: list[str], inputs: list[str] | None,
-                   drop_invalid: bool) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
-    """:func:`training_frame` of a CSV file."""
-    return training_frame(read_csv(path), minimize, maximize, inputs, drop_invalid, path)
+                   drop_invalid: bool, ignore: list[str] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
+    """:func:`training_frame` of a table file (:func:`read_table`)."""
+    return training_frame(read_table(path), minimize, maximize, inputs, drop_invalid, path, ignore)
 
 
 def training_frame(
@@ -134,8 +265,12 @@ def training_frame(
     inputs: list[str] | None,
     drop_invalid: bool,
     source: Path | str = "the table",
+    ignore: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
     """Designs and objectives from a user's table, checked.
+
+    The inputs are ``inputs``, or by default every column that is neither an objective nor in
+    ``ignore`` (measured columns that are neither, such as a stress read off a test).
 
     Returns:
         ``X (N, D)``, ``Y (N, m)``, input names, objective names, senses (``"min"`` /
@@ -154,13 +289,18 @@ def training_frame(
         raise InputError("--minimize/--maximize: at least 2 objective columns are needed")
     if set(minimize) & set(maximize):
         raise InputError(f"--minimize/--maximize: column {min(set(minimize) & set(maximize))!r} is in both")
-    inputs = [c for c in columns if c not in objectives] if not inputs else inputs
-    for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs)):
+    ignore = list(ignore or [])
+    for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs or []),
+                          ("--ignore", ignore)):
         for name in names:
             if name not in columns:
                 raise InputError(f"{option}: no column {name!r} in {path} (columns: {', '.join(columns)})")
-    if set(inputs) & set(objectives):
-        raise InputError(f"--inputs: column {min(set(inputs) & set(objectives))!r} is also an objective")
+    for option, names in (("--inputs", inputs or []), ("--ignore", ignore)):
+        if set(names) & set(objectives):
+            raise InputError(f"{option}: column {min(set(names) & set(objectives))!r} is also an objective")
+    if set(inputs or []) & set(ignore):
+        raise InputError(f"--ignore: column {min(set(inputs) & set(ignore))!r} is also in --inputs")
+    inputs = [c for c in columns if c not in objectives and c not in ignore] if not inputs else inputs
     if not inputs:
         raise InputError(f"{path}: no input columns left besides the objectives")
     if frame.empty:
@@ -186,7 +326,7 @@ def bounds_table(path: Path, inputs: list[str], X: np.ndarray) -> tuple[np.ndarr
     Raises:
         InputError: unknown columns, non-numeric or reversed bounds, data outside the bounds.
     """
-    frame = read_csv(path)
+    frame = read_table(path)
     for name in ("column", "lower", "upper"):
         if name not in frame.columns:
             raise InputError(f"{path}: the bounds file needs the columns column,lower,upper")

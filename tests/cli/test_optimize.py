@@ -164,3 +164,27 @@ def test_n_is_the_total_when_the_guidance_scales_share_it(designs, tmp_path):
                  "--preset", "faithful", "--quiet")
     assert result.exit_code == 0, result.output
     assert pd.read_csv(out)["guidance_scale"].tolist() == [10.0] * 4 + [20.0] * 3
+
+
+def test_optimize_reads_semicolon_excel_and_parquet_tables_and_writes_by_suffix(designs, tmp_path):
+    frame = pd.read_csv(designs).assign(stress=lambda f: f.width * 100)
+    semicolon, workbook, parquet = tmp_path / "d_semi.csv", tmp_path / "d.xlsx", tmp_path / "d.parquet"
+    frame.to_csv(semicolon, sep=";", decimal=",", index=False)
+    frame.to_excel(workbook, index=False)
+    frame.to_parquet(parquet, index=False)
+    outputs = []
+    for source, out in ((semicolon, tmp_path / "p.xlsx"), (workbook, tmp_path / "p.parquet"), (parquet, tmp_path / "p.tsv")):
+        result = run("optimize", source, "--minimize", "cost", "--maximize", "strength", "--ignore", "stress",
+                     "-n", 4, "-o", out)
+        assert result.exit_code == 0, result.output
+        assert ("columns: inputs width, height, layers; objectives cost (minimized), strength (maximized); "
+                "ignored stress") in result.stderr
+        outputs.append(pd.read_excel(out) if out.suffix == ".xlsx" else pd.read_parquet(out) if out.suffix == ".parquet"
+                       else pd.read_csv(out, sep="\t"))
+    for table in outputs:
+        assert list(table.columns)[:3] == ["width", "height", "layers"] and "stress" not in table.columns
+        assert len(table) == 4
+    # the same data read three ways gives the same designs (the text keeps every digit here)
+    np.testing.assert_allclose(outputs[0][["width", "height"]], outputs[1][["width", "height"]], rtol=1e-12)
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "p.json"),
+                 "-o:", "write a table as", written=[tmp_path / "p.json"])
