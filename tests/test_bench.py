@@ -271,3 +271,12 @@ def test_the_summary_counts_tasks_above_d_best_and_the_gap_closed():
     text = bench.format_markdown(bench.aggregate(records))
     assert "| A | 1.50 | 1.50 | 1.50 | 1 of 2 | 50% over 1 tasks | 256 | 1.0 + 0.5 |" in text
     assert "## Share of the gap to the true front closed (100th percentile)" in text and "| B | -50% |" in text
+
+
+def test_non_finite_facts_are_written_as_null(tmp_path):
+    assert bench._json_safe({"a": [1.0, float("nan")], "b": {"c": float("inf")}, "d": "x"}) == \
+        {"a": [1.0, None], "b": {"c": None}, "d": "x"}
+    cell = bench.Cell("re21", TINY_PGD.replace("pgd:", "pgd-faithful:"), 0)
+    record = bench.run_cell(cell)  # the faithful preset measures no generator validation loss
+    assert record["status"] == "ok" and record["facts"]["generator_best_val_loss"] is None
+    assert bench.read_record(bench.write_record(tmp_path, record)) is not None

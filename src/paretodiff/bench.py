@@ -124,7 +124,7 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
         task = tasks.get(cell.task)
         dataset = data.load(task, cell.data_seed)
         method = methods.make(cell.method)
-        record["settings"] = method.settings()
+        record["settings"] = _json_safe(method.settings())
         offline = methods.OfflineData.in_box(dataset.x_train, dataset.y_train, task.lower, task.upper, task.name)
         start = time.perf_counter()
         method.fit(offline, cell.seed)
@@ -138,7 +138,7 @@ def run_cell(cell: Cell, threads: int | None = None) -> dict:
         record.update(
             hv=report.hv, d_best_hv=report.d_best_hv, front_hv=report.front_hv, igd=report.igd,
             igd_plus=report.igd_plus, **distinct_and_new(X, dataset.x_train), spacing=report.spacing, spread=report.spread, n_clipped=report.n_clipped,
-            n_non_finite=report.n_non_finite, settings=method.settings(), facts=method.facts(),
+            n_non_finite=report.n_non_finite, settings=_json_safe(method.settings()), facts=_json_safe(method.facts()),
             designs=[[_finite_or_none(v) for v in row] for row in X],
             objectives=[[_finite_or_none(v) for v in row] for row in report.objectives],
         )
@@ -157,6 +157,18 @@ def distinct_and_new(X: np.ndarray, measured: np.ndarray) -> dict[str, int]:
 
     proposed = np.unique(design_digests(X))
     return {"distinct": int(len(proposed)), "new": int((~np.isin(proposed, design_digests(measured))).sum())}
+
+
+def _json_safe(value):
+    """``value`` (dicts, lists, numbers) with every non-finite float as ``None`` (JSON has no NaN);
+    e.g. a validation loss that was never measured."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _finite_or_none(v: float) -> float | None:
