@@ -23,8 +23,9 @@ def frame(n=60, seed=0):
 def test_a_dataframe_in_a_dataframe_out():
     result = paretodiff.optimize(frame(), minimize=["cost"], maximize=["strength"], n=9, seed=0,
                                  method=paretodiff_spec())
-    assert list(result.designs.columns) == ["width", "height", "layers", "utility", "utility_1", "guidance_scale",
-                                            "searched", "cost_pred", "cost_std", "strength_pred", "strength_std"]
+    assert list(result.designs.columns) == ["width", "height", "layers", "utility", "cost_pred", "cost_std",
+                                            "strength_pred", "strength_std", "p_undominated", "utility_1",
+                                            "guidance_scale", "searched"]  # the library's default: pessimistic
     assert result.renamed == {"utility": "utility_1"} and len(result.designs) == 9
     assert result.designs["layers"].eq(result.designs["layers"].round()).all()
     assert result.data.space.senses == ("min", "max") and result.data.space.kinds[2] == "integer"

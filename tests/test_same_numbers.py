@@ -2,7 +2,9 @@
 
 The digests in ``tests/data/digests.json`` were recorded before the code was reorganized
 (``PARETODIFF_RECORD_DIGESTS=1 pytest tests/test_same_numbers.py -m "slow or not slow"``
-writes them); ``pgd-selected`` and ``optimize`` when the objective model became the default.  Floating-point results depend on the CPU's instruction set, so the digests are
+writes them); ``pgd-selected`` when the objective model became the default; ``optimize-batch``
+when the batch strategy became optimize's default (not recorded yet: it was written on another
+machine kind; the test skips until it is recorded on the recorded kind).  Floating-point results depend on the CPU's instruction set, so the digests are
 compared only on the machine kind they were recorded on (the CPU model and the
 instruction set of torch's kernels); elsewhere the test is skipped and says why.
 
@@ -83,6 +85,9 @@ def check(key: str, value: str) -> None:
         return
     if recorded["cpu"] != cpu():
         pytest.skip(f"digests recorded on {recorded['cpu']!r}, this CPU is {cpu()!r}")
+    if key not in recorded["digests"]:
+        pytest.skip(f"no digest of {key} recorded yet: record it on {recorded['cpu']!r} with "
+                    "PARETODIFF_RECORD_DIGESTS=1")
     assert value == recorded["digests"][key], key
 
 
@@ -94,7 +99,9 @@ def test_quick_digests(name, task, tmp_path, monkeypatch):
 
 
 def test_optimize_digest(tmp_path):
-    check("quick/optimize", optimize_digest(tmp_path))
+    # "quick/optimize" was the file before the batch strategy became optimize's default and the
+    # proposals gained batch_rank, p_undominated and expected_hvi (2026-12-02)
+    check("quick/optimize-batch", optimize_digest(tmp_path))
 
 
 @pytest.mark.slow

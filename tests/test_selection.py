@@ -40,3 +40,37 @@ def test_pessimism_passes_over_a_promise_the_ensemble_disagrees_on():
 def test_an_unknown_strategy_is_refused():
     with pytest.raises(ValueError, match="unknown selection strategy"):
         selection.select(np.zeros((2, 2)), np.zeros((2, 2)), 1, strategy="oracle")
+
+
+MEASURED_FRONT = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
+
+
+def test_the_batch_takes_the_largest_improvement_then_spreads_out():
+    # A improves most; B sits next to A (little left once A is in); C and D open other regions;
+    # E is behind the measured front in every draw
+    pool = np.array([[0.2, 0.2], [0.21, 0.21], [0.05, 0.6], [0.6, 0.05], [0.9, 0.9]])
+    rng = np.random.default_rng(0)
+    draws = np.stack([pool + rng.normal(0, 0.01, pool.shape) for _ in range(5)])
+    order, gain = selection.greedy_hypervolume_batch(draws, MEASURED_FRONT, 3)
+    assert order[0] == 0 and set(order[1:].tolist()) == {2, 3}
+    assert (np.diff(gain) <= 1e-12).all() and (gain > 0).all()
+    order, gain = selection.greedy_hypervolume_batch(draws, MEASURED_FRONT, 5)
+    assert 4 not in order.tolist()  # improves nothing in any draw: left to the caller's fill
+
+
+def test_the_batch_gain_is_the_mean_improvement_over_the_draws():
+    # one candidate, two draws: one improves by a known area, the other not at all
+    draws = np.array([[[0.25, 0.25]], [[2.0, 2.0]]])
+    ref = np.array([1.1, 1.1])
+    order, gain = selection.greedy_hypervolume_batch(draws, MEASURED_FRONT, 1, ref)
+    # the point adds [0.25, 0.5) x [0.25, 1) and [0.5, 1) x [0.25, 0.5) to the measured staircase:
+    # 0.1875 + 0.125 = 0.3125, in one draw of two
+    assert order.tolist() == [0] and gain[0] == pytest.approx(0.3125 / 2)
+
+
+def test_the_undominated_probability():
+    mean = np.array([[0.2, 0.2], [0.9, 0.9], [0.5, 0.5]])
+    std = np.array([[0.01, 0.01], [0.01, 0.01], [0.1, 0.1]])
+    p = selection.undominated_probability(mean, std, MEASURED_FRONT, draws=2000, seed=1)
+    assert p[0] == 1.0 and p[1] == 0.0 and 0.6 < p[2] < 0.9  # on a front point: dominated when both are worse
+    np.testing.assert_array_equal(p, selection.undominated_probability(mean, std, MEASURED_FRONT, draws=2000, seed=1))

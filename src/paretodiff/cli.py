@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, NoReturn, Optional
@@ -275,6 +276,21 @@ def _sampling_help() -> dict[str, str]:
 
 
 _SAMPLING_HELP = _sampling_help()
+
+
+def _strategy_help(default: str) -> str:
+    from paretodiff.methods.pgd_config import SelectionConfig
+    from paretodiff.selection import STRATEGY_HELP
+
+    benchmark = SelectionConfig().strategy
+    return ("pgd methods: how the n designs are chosen from the sampled pool: "
+            + "; ".join(f"{name} ({text}{'; the default here' if name == default else ''}"
+                        f"{'; the default of run and bench' if name == benchmark and name != default else ''})"
+                        for name, text in STRATEGY_HELP.items()) + ".")
+
+
+ENGINEER_STRATEGY = "batch"  # optimize and propose: a batch for the next lab round
+StrategyOption = typer.Option(None, "--strategy", help=_strategy_help(ENGINEER_STRATEGY))
 GenerativeOption = typer.Option(None, "--generative", help=_SAMPLING_HELP["generative"])
 SamplerOption = typer.Option(None, "--sampler", help=_SAMPLING_HELP["sampler"])
 StepsOption = typer.Option(None, "--steps", min=1, help=_SAMPLING_HELP["steps"])
@@ -290,16 +306,28 @@ def _is_pgd(spec: str) -> bool:
     return methods.spec(name).target.endswith(":ParetoDiff")
 
 
+def _default_strategy(spec: str) -> str | None:
+    """:data:`ENGINEER_STRATEGY` for a pgd method whose settings choose none, else ``None``
+    (also for a spec that cannot be read: it is checked, with its error, later)."""
+    try:
+        chosen = "selection.strategy" in methods.parse_spec(spec)[1]
+        return ENGINEER_STRATEGY if _is_pgd(spec) and not chosen else None
+    except (KeyError, ValueError):
+        return None
+
+
 def _method_spec(method: str, *, preset: str | None = None, generative: str | None = None,
-                 sampler: str | None = None, steps: int | None = None) -> str:
-    """``--method`` with the pgd options (``--preset``, ``--generative``, ``--sampler``, ``--steps``)
-    added to its settings, checked (a method that cannot be made is one line, before any work)."""
-    given = {"preset": preset, "generator.kind": generative, "sampling.sampler": sampler, "sampling.steps": steps}
+                 sampler: str | None = None, steps: int | None = None, strategy: str | None = None) -> str:
+    """``--method`` with the pgd options (``--preset``, ``--generative``, ``--sampler``, ``--steps``,
+    ``--strategy``) added to its settings, checked (a method that cannot be made is one line,
+    before any work)."""
+    given = {"preset": preset, "generator.kind": generative, "sampling.sampler": sampler, "sampling.steps": steps,
+             "selection.strategy": strategy}
     given = {k: v for k, v in given.items() if v is not None}
     try:
         if given and not _is_pgd(method):
-            raise ValueError(f"--{'/--'.join(o for o in ('preset', 'generative', 'sampler', 'steps'))} are settings "
-                             f"of the pgd methods, not of {method!r}")
+            raise ValueError(f"--{'/--'.join(o for o in ('preset', 'generative', 'sampler', 'steps', 'strategy'))} "
+                             f"are settings of the pgd methods, not of {method!r}")
         settings = ",".join(f"{k}={v}" for k, v in given.items())
         spec = method if not settings else f"{method}{',' if ':' in method else ':'}{settings}"
         methods.make(spec)  # settings and optional extras are checked before anything runs
@@ -333,6 +361,7 @@ def optimize_command(
     generative: Optional[str] = GenerativeOption,
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
+    strategy: Optional[str] = StrategyOption,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
@@ -347,13 +376,14 @@ def optimize_command(
 
     minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
     input_cols, ignore_cols = split_names("--inputs", inputs), split_names("--ignore", ignore)
-    check_table_suffix("-o", output)
-    spec = _method_spec(method, preset=preset, generative=generative, sampler=sampler, steps=steps)
+    strategy = strategy if strategy is not None else _default_strategy(method)
+    spec = _method_spec(method, preset=preset, generative=generative, sampler=sampler, steps=steps, strategy=strategy)
     if save_model is not None and not _is_pgd(spec):
         _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
     _check_outputs([files.Output("-o", output), files.Output("--plot", plot), model_output("--save-model", save_model)
                     if save_model is not None else files.Output("--save-model", None)],
                    [("data file", data_csv), ("bounds file", bounds)], overwrite)
+    check_table_suffix("-o", output)
     X, Y, input_cols, objective_cols, senses, dropped = training_table(
         data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols)
     lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
@@ -367,6 +397,7 @@ def optimize_command(
     _log(f"training {spec} on {len(X)} designs", quiet)
     model = methods.make(spec)
     model.quiet = quiet
+    started = time.perf_counter()
     result = api.optimize(OfflineData(X, Y, space, data_csv.name), method=model, n=n, seed=seed)
     for name, column in result.renamed.items():
         _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
@@ -381,6 +412,22 @@ def optimize_command(
         front_plot(plot, X, Y, result.proposals.X, senses=senses, input_names=input_cols,
                    objective_names=objective_cols, lower=lower, upper=upper, overwrite=overwrite)
         _log(f"drew {plot}", quiet)
+    _log(_summary(result, len(X), len(dropped), time.perf_counter() - started), quiet)
+
+
+def _summary(result, rows: int, dropped: int, seconds: float) -> str:
+    """The run in one line: rows, proposals predicted undominated, predicted hypervolume gain, time."""
+    scores = result.proposals.scores
+    parts = [f"{rows} rows used" + (f", {dropped} dropped" if dropped else ""), f"{len(result.designs)} proposals"]
+    if "p_undominated" in scores:
+        likely = int((scores["p_undominated"] >= 0.5).sum())
+        parts[-1] += f", {likely} predicted undominated by every measured design (p_undominated >= 0.5)"
+    gain = getattr(result.method, "predicted_gain", lambda X: None)(result.proposals.X)
+    if gain is not None:
+        parts.append(f"predicted hypervolume gain over the measured front {np.mean(gain):+.1%} "
+                     f"(from {gain.min():+.1%} to {gain.max():+.1%} across the {len(gain)} members of the objective model)")
+    parts.append(f"{seconds:.0f} s")
+    return "summary: " + "; ".join(parts)
 
 
 def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored: list[str]) -> str:
@@ -400,6 +447,7 @@ def propose_command(
     seed: int = _seed_option("Sampling seed."),
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
+    strategy: str = typer.Option(ENGINEER_STRATEGY, "--strategy", help=_strategy_help(ENGINEER_STRATEGY)),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     overwrite: bool = OverwriteOption,
@@ -412,15 +460,15 @@ def propose_command(
     from paretodiff.methods.pgd import ParetoDiff
     from paretodiff.methods.pgd_config import from_dict, with_overrides
 
-    check_table_suffix("-o", output)
     _check_outputs([files.Output("-o", output)], [("model folder", model_dir)], overwrite)
+    check_table_suffix("-o", output)
     model = ParetoDiff.load(model_dir, quiet=quiet)
-    changes = {k: v for k, v in (("sampling.sampler", sampler), ("sampling.steps", steps)) if v is not None}
-    if changes:
-        try:
-            model.config = from_dict(with_overrides(dataclasses.asdict(model.config), changes))
-        except ValueError as exc:
-            _fail(f"--sampler/--steps: {str(exc).splitlines()[0]}")
+    changes = {k: v for k, v in (("sampling.sampler", sampler), ("sampling.steps", steps),
+                                 ("selection.strategy", strategy)) if v is not None}
+    try:
+        model.config = from_dict(with_overrides(dataclasses.asdict(model.config), changes))
+    except ValueError as exc:
+        _fail(f"--sampler/--steps/--strategy: {str(exc).splitlines()[0]}")
     _use_cores()
     proposals = model.propose(n, seed=seed)
     frame, renamed = api.proposals_frame(methods.Proposals(model.space.finish(proposals.X), proposals.scores),

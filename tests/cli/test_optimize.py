@@ -47,8 +47,10 @@ def test_optimize_writes_proposals_model_and_plot(designs, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""  # --quiet
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["width", "height", "layers", "utility", "guidance_scale", "searched", "cost_pred",
-                                   "cost_std", "strength_pred", "strength_std"]
+    assert list(frame.columns) == ["width", "height", "layers", "batch_rank", "cost_pred", "cost_std", "strength_pred",
+                                   "strength_std", "p_undominated", "expected_hvi", "utility", "guidance_scale",
+                                   "searched"]  # optimize's default strategy: a batch
+    assert frame["batch_rank"].tolist() == list(range(1, 8))
     assert len(frame.drop_duplicates(["width", "height", "layers"])) == 7
     assert len(frame) == 7 and frame["layers"].eq(frame["layers"].round()).all()
     assert (model / "config.json").exists() and plot.stat().st_size > 10_000
@@ -179,6 +181,9 @@ def test_optimize_reads_semicolon_excel_and_parquet_tables_and_writes_by_suffix(
         assert result.exit_code == 0, result.output
         assert ("columns: inputs width, height, layers; objectives cost (minimized), strength (maximized); "
                 "ignored stress") in result.stderr
+        summary = [line for line in result.stderr.splitlines() if line.startswith("summary: ")]
+        assert len(summary) == 1 and "60 rows used; 4 proposals, " in summary[0], result.stderr
+        assert "predicted undominated" in summary[0] and "predicted hypervolume gain over the measured front" in summary[0]
         outputs.append(pd.read_excel(out) if out.suffix == ".xlsx" else pd.read_parquet(out) if out.suffix == ".parquet"
                        else pd.read_csv(out, sep="\t"))
     for table in outputs:

@@ -223,3 +223,15 @@ def test_predictions_are_in_the_users_units_and_senses():
         error = np.abs(p.scores[f"{name}_pred"] - truth[:, j])
         assert np.median(error) < 0.15 * np.ptp(data.Y[:, j]), name  # a rough model, but in the right units
         assert (p.scores[f"{name}_std"] >= 0).all()
+
+
+def test_the_batch_strategy_chooses_new_designs_in_order_with_their_gains(fitted):
+    batch = with_config(fitted, **{"selection.strategy": "batch", "selection.min_batch_pool": 200})
+    p = batch.propose(8, seed=0)
+    assert p.X.shape == (8, 3) and len(np.unique(p.X, axis=0)) == 8
+    assert list(p.scores)[:1] == ["batch_rank"] and p.scores["batch_rank"].tolist() == list(range(1, 9))
+    gain = p.scores["expected_hvi"]
+    assert (gain >= 0).all() and (np.diff(gain[gain > 0]) <= 1e-12).all()
+    assert batch.pool_report["pool"] >= 200  # a batch of 8 is chosen from a large pool
+    assert ((p.scores["p_undominated"] >= 0) & (p.scores["p_undominated"] <= 1)).all()
+    np.testing.assert_array_equal(batch.propose(8, seed=0).X, p.X)

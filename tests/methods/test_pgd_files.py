@@ -111,6 +111,7 @@ def test_the_objective_model_and_the_measured_designs_are_saved(fitted, tmp_path
     fitted.save(tmp_path / "m")
     loaded = ParetoDiff.load(tmp_path / "m")
     np.testing.assert_array_equal(loaded.measured, fitted.measured)
+    np.testing.assert_array_equal(loaded.front, fitted.front)
     a, b = loaded.propose(6, seed=4), fitted.propose(6, seed=4)
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.scores["f0_pred"], b.scores["f0_pred"])
@@ -123,3 +124,28 @@ def test_files_of_format_version_1_are_refused_naming_the_version(fitted, tmp_pa
     (tmp_path / "m" / "config.json").write_text(json.dumps(dict(doc, format_version=1)))
     with pytest.raises(ValueError, match="format version 1 .* fit the model again"):
         ParetoDiff.load(tmp_path / "m")
+
+
+def test_files_of_format_version_4_load_without_the_front(fitted, tmp_path):
+    """Before the front was saved: the same designs, no p_undominated, and the batch strategy says why not."""
+    from safetensors.torch import load_file, save_file
+
+    from paretodiff.errors import ModelError
+    from paretodiff.methods.pgd_files import _sha256
+
+    fitted.save(tmp_path / "m")
+    weights = tmp_path / "m" / "weights.safetensors"
+    save_file({k: v for k, v in load_file(weights).items() if k != "front"}, weights)
+    doc = json.loads((tmp_path / "m" / "config.json").read_text())
+    old = dict(doc, format_version=4, weights_sha256=_sha256(weights.read_bytes()))
+    old["sha256"] = doc_digest(old)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(old))
+    loaded = ParetoDiff.load(tmp_path / "m")
+    assert loaded.front is None
+    a, b = loaded.propose(6, seed=4), fitted.propose(6, seed=4)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert "p_undominated" not in a.scores and "p_undominated" in b.scores
+    loaded.config = dataclasses.replace(loaded.config, selection=dataclasses.replace(loaded.config.selection,
+                                                                                     strategy="batch"))
+    with pytest.raises(ModelError, match="predates the batch strategy"):
+        loaded.propose(6, seed=4)

@@ -36,7 +36,7 @@ from paretodiff.methods.base import OfflineData, Proposals, check_n
 from paretodiff.methods.pgd_config import PGDConfig, from_preset, with_overrides, from_dict
 from paretodiff.metrics import Normalizer
 from paretodiff.objective_model import ObjectiveModel
-from paretodiff.pareto import Ranking, rank_designs
+from paretodiff.pareto import Ranking, nondominated_mask, rank_designs
 from paretodiff.runtime import seeded
 from paretodiff.space import DesignSpace
 
@@ -133,6 +133,7 @@ class ParetoDiff:
         self.fit_report = FitReport()
         self.pool_report: dict = {}
         self.measured: np.ndarray | None = None  # digests of the measured designs (selection.design_digests)
+        self.front: np.ndarray | None = None  # the measured front (F, m): normalized, minimized objectives
 
     # -- scaling ---------------------------------------------------------------------------
 
@@ -177,6 +178,7 @@ class ParetoDiff:
         if self.objectives is not None:
             check_weights(self.objectives.net, "the objective model's training diverged")
         self.measured = selection.design_digests(data.X)
+        self.front = Yn[nondominated_mask(Yn)].astype(np.float64)
         ranking = pref.ranking if len(pref.ranking.rank) == len(Yn) else rank_designs(Yn)
         self.state = State(normalizer.y_min.tolist(), normalizer.y_max.tolist(),
                            U[_reference_row(ranking)].tolist(), seed)
@@ -271,21 +273,26 @@ class ParetoDiff:
         With the objective model (``objectives.members > 0``), ``selection.pool * n`` designs are
         sampled, shared among the guidance scales in one batch; each distinct design that was
         not measured is a candidate (more rounds of samples are drawn while there are fewer
-        than ``n``), and ``n`` are chosen by their predicted objectives
-        (:func:`paretodiff.selection.select`).  :attr:`pool_report` says how many the pool
-        held.  Without it (``faithful``), ``n`` designs are sampled and returned.
+        than ``n``), and ``n`` are chosen by their predicted objectives with the configured
+        ``selection.strategy`` (:mod:`paretodiff.selection`: ``pessimistic``, or ``batch``, which
+        samples at least ``selection.min_batch_pool``).  :attr:`pool_report` says how many the
+        pool held.  Without it (``faithful``), ``n`` designs are sampled and returned.
 
         Args:
             n: designs in all.
             seed: the same seed gives the same designs.
             scales: guidance scales (default: the config's ``sampling.guidance_scales``); 0 = unguided.
 
-        Returns the designs in the user's units with their scores: ``utility``, the preference
-        model's ``f(x, t=1)`` (higher is better), the ``guidance_scale``, and with an objective
-        model ``searched`` (1 for a design found by the search on the objective model, whose
-        ``guidance_scale`` is then 0; 0 for a sample) and, for every objective, the predicted
-        value ``<name>_pred`` and its uncertainty ``<name>_std`` (the ensemble's spread) in the
-        user's units.
+        Returns the designs in the user's units with their scores.  With an objective model, in
+        this order: ``batch_rank`` (``batch`` strategy: 1 = chosen first; the rows come in this
+        order), for every objective the predicted value ``<name>_pred`` and its uncertainty
+        ``<name>_std`` (the ensemble's spread) in the user's units and sense,
+        ``p_undominated`` (the predicted probability that no measured design dominates it,
+        :func:`paretodiff.selection.undominated_probability`), ``expected_hvi`` (``batch``: the
+        expected hypervolume improvement it added to the batch, normalized units), then
+        ``utility``, ``guidance_scale`` and ``searched`` (1 for a design found by the search on
+        the objective model, whose ``guidance_scale`` is then 0).  Without one: ``utility``, the
+        preference model's ``f(x, t=1)`` (higher is better), and the ``guidance_scale``.
         """
         if self.denoiser is None or self.utility is None:
             raise RuntimeError("fit or load the model before proposing designs")
@@ -299,21 +306,25 @@ class ParetoDiff:
             X, utility, scale = self._draw(n, scales, generator)
             self.pool_report = {"pool": n}
             return Proposals(X, {"utility": utility, "guidance_scale": scale})
-        return self._propose_from_pool(n, scales, generator)
+        return self._propose_from_pool(n, scales, generator, seed)
 
-    def _propose_from_pool(self, n: int, scales: tuple[float, ...], generator: torch.Generator) -> Proposals:
+    def _propose_from_pool(self, n: int, scales: tuple[float, ...], generator: torch.Generator, seed: int) -> Proposals:
         c = self.config.selection
+        if c.strategy == "batch" and self.front is None:
+            raise ModelError("this model file predates the batch strategy (it holds no measured front); "
+                             "fit the model again, or choose --strategy pessimistic")
+        pool = max(c.pool * n, c.min_batch_pool) if c.strategy == "batch" else c.pool * n
         drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         candidates = np.zeros(0, dtype=int)
         for _ in range(MAX_POOL_ROUNDS):
-            drawn.append(self._draw(c.pool * n, scales, generator))
+            drawn.append(self._draw(pool, scales, generator))
             X = np.concatenate([d[0] for d in drawn])
             candidates = selection.new_designs(X, self.measured)
             if len(candidates) >= n:
                 break
         utility, scale = (np.concatenate([d[i] for d in drawn]) for i in (1, 2))
         mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
-        picked = selection.select(mean, std, n, c.strategy, c.kappa)  # rows of the candidates
+        picked = selection.select(mean, std, n, "pessimistic", c.kappa)  # rows of the candidates
         if c.search_generations and len(picked) >= 2:
             found = self._search(X[candidates[picked]], c.search_generations, generator)
             with torch.inference_mode():
@@ -323,7 +334,10 @@ class ParetoDiff:
             scale = np.concatenate([scale, np.zeros(len(found))])  # not sampled: no guidance scale
             candidates = selection.new_designs(X, self.measured)
             mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
-            picked = selection.select(mean, std, n, c.strategy, c.kappa)
+            picked = selection.select(mean, std, n, "pessimistic", c.kappa)
+        extra: dict[str, np.ndarray] = {}
+        if c.strategy == "batch":
+            picked, extra = self._batch(X[candidates], mean, std, n)
         if len(picked) < n:  # too few new designs in every round (a tiny discrete space): some repeat
             picked = np.concatenate([picked, picked[torch.randint(len(picked), (n - len(picked),),
                                                                   generator=generator).numpy()]])
@@ -331,8 +345,41 @@ class ParetoDiff:
         self.pool_report = {"pool": len(X), "pool_rounds": len(drawn), "pool_new": len(candidates),
                             "proposed_new": int(len(np.unique(chosen)))}
         searched = (np.arange(len(X)) >= sum(len(d[0]) for d in drawn)).astype(float)
-        scores = {"utility": utility[chosen], "guidance_scale": scale[chosen], "searched": searched[chosen]}
-        return Proposals(X[chosen], scores | self._predictions_in_user_units(mean[picked], std[picked]))
+        extra = {k: np.concatenate([v, np.zeros(len(picked) - len(v))]) for k, v in extra.items()}  # padded: 0
+        scores = {"batch_rank": extra["batch_rank"]} if "batch_rank" in extra else {}
+        scores |= self._predictions_in_user_units(mean[picked], std[picked])
+        if self.front is not None:
+            scores["p_undominated"] = selection.undominated_probability(mean[picked], std[picked], self.front, seed=seed)
+        scores |= {"expected_hvi": extra["expected_hvi"]} if "expected_hvi" in extra else {}
+        scores |= {"utility": utility[chosen], "guidance_scale": scale[chosen], "searched": searched[chosen]}
+        return Proposals(X[chosen], scores)
+
+    def predicted_gain(self, X: np.ndarray) -> np.ndarray | None:
+        """The hypervolume the designs ``X (N, D)`` (user's units) would add to the measured front,
+        as a share of the front's own, once per member of the objective model ``(K,)``: the
+        spread of these is the model's uncertainty about the gain.  ``None`` without an
+        objective model or a measured front (older model files)."""
+        if self.objectives is None or self.front is None:
+            return None
+        draws = self.objectives.members(self._to_unit(np.asarray(X, dtype=float))).double().numpy()
+        ref = selection.reference_point(self.front)
+        base = selection.hypervolume(self.front, ref)
+        return np.array([selection.hypervolume(np.vstack([self.front, d]), ref) / base - 1.0 for d in draws])
+
+    def _batch(self, X: np.ndarray, mean: np.ndarray, std: np.ndarray, n: int) -> tuple[np.ndarray, dict]:
+        """The batch strategy: ``n`` rows of the candidates ``X`` chosen jointly by expected hypervolume
+        improvement over the measured front on the members' joint draws
+        (:func:`paretodiff.selection.greedy_hypervolume_batch`), then those that improve nothing,
+        by fronts and crowding on the pessimistic predictions; with ``batch_rank`` (1 = chosen
+        first) and ``expected_hvi`` (normalized hypervolume it added when it joined)."""
+        draws = self.objectives.members(self._to_unit(X)).double().numpy()
+        order, gain = selection.greedy_hypervolume_batch(draws, self.front, n)
+        if len(order) < n:
+            rest = np.setdiff1d(np.arange(len(X)), order)
+            fill = rest[selection.select(mean[rest], std[rest], n - len(order), "pessimistic",
+                                         self.config.selection.kappa)]
+            order, gain = np.concatenate([order, fill]), np.concatenate([gain, np.zeros(len(fill))])
+        return order, {"batch_rank": np.arange(1, len(order) + 1, dtype=float), "expected_hvi": gain}
 
     def _search(self, start: np.ndarray, generations: int, generator: torch.Generator) -> np.ndarray:
         """NSGA-II on the pessimistic predictions from the designs ``start`` ``(P, D)``: its final

@@ -247,8 +247,13 @@ class SelectionConfig(_Checked):
         pool: designs sampled per design proposed (the pool is ``pool * n``, shared among the
             guidance scales); 1 with no objective model.
         strategy: how the ``n`` are chosen among the new designs of the pool: ``pessimistic``
-            (fronts and crowding on ``mean + kappa * std`` of the predictions).
+            (fronts and crowding on ``mean + kappa * std`` of the predictions: the offline
+            benchmark's choice) or ``batch`` (jointly, by expected hypervolume improvement over
+            the measured front on the objective model's joint draws: a batch for the next
+            round of experiments); see :mod:`paretodiff.selection`.
         kappa: standard deviations of pessimism.
+        min_batch_pool: with the ``batch`` strategy, designs sampled at least (a batch of 8
+            is still chosen from a large pool).
         search_generations: NSGA-II generations on the objective model's pessimistic
             predictions, started from the ``n`` chosen from the pool; the designs it finds
             join the pool before the final choice (0: no search).
@@ -258,9 +263,10 @@ class SelectionConfig(_Checked):
     strategy: str = "pessimistic"
     kappa: float = 1.0
     search_generations: int = 50
+    min_batch_pool: int = 1024
 
     def check(self) -> None:
-        _check({"pool": (self.pool >= 1, "at least 1"),
+        _check({"pool": (self.pool >= 1, "at least 1"), "min_batch_pool": (self.min_batch_pool >= 1, "at least 1"),
                 "strategy": (self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}"),
                 "kappa": (self.kappa >= 0, "0 or more"),
                 "search_generations": (self.search_generations >= 0, "0 (none) or more")}, self)

@@ -1,17 +1,21 @@
 """Model folders of preference-guided diffusion: ``config.json`` and ``weights.safetensors``.
 
-Format version 4 (written): ``config.json`` holds the nested settings (``config``), the design
+Format version 5 (written): ``config.json`` holds the nested settings (``config``), the design
 space (``space``), what the fit learned besides the weights (``state``: the objectives'
 range, the initial reference design, the seed), the SHA-256 of the weights file
 (``weights_sha256``) and of its own contents (``sha256``).  ``weights.safetensors`` holds the
 generator (``denoiser.*``), the preference model (``utility.*``), the objective model
 (``objectives.*``, when the config has one) and the 64-bit digests of the measured designs
-(``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them).
+(``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them),
+and the measured front (``front``: the non-dominated objective values, normalized and
+minimized, ``(F, m)`` float64, for the batch strategy and the undominated probability).
 Loading checks both digests and every entry by type and shape, and refuses what it does not
 understand.
 
-Version 3 (before the objective model) is read as a model without one: it proposes what it
-proposed when it was saved.
+Version 4 (before the front) is read as a model without the front: it proposes what it did
+(no ``p_undominated``; the batch strategy asks for a new fit).  Version 3 (before the
+objective model) is read as a model without one: it proposes what it proposed when it was
+saved.
 
 Version 2 (paretodiff before the nested configs) kept a flat ``config`` and a ``meta`` entry;
 it is read and converted (the same numbers come out).  Version 1 carries no digests and is
@@ -40,8 +44,8 @@ from paretodiff.objective_model import ObjectiveModel
 from paretodiff.space import DesignSpace
 
 MODEL_FORMAT = "paretodiff-pgd"
-FORMAT_VERSION = 4  # 4: + the objective model; 3: nested config, space and state; 2: flat config and meta
-READS = (2, 3, 4)
+FORMAT_VERSION = 5  # 5: + the measured front; 4: + the objective model; 3: nested config, space and state; 2: flat
+READS = (2, 3, 4, 5)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -68,6 +72,8 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
             tensors |= {f"objectives.{k}": v.contiguous() for k, v in model.objectives.net.state_dict().items()}
         if model.measured is not None:
             tensors["measured"] = torch.as_tensor(model.measured, dtype=torch.int64)
+        if model.front is not None:
+            tensors["front"] = torch.as_tensor(model.front, dtype=torch.float64).contiguous()
         save_file(tensors, tmp / WEIGHTS_FILE)
         doc = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_dict(),
                "space": model.space.to_dict(), "state": vars(model.state).copy(),
@@ -77,7 +83,7 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
 
 
 def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
-    """Read a model saved by :func:`save` (format 3, or 2), verified.
+    """Read a model saved by :func:`save` (format 5, or 4, 3, 2), verified.
 
     Raises:
         InputError: one line naming the folder and the first problem: not a model, an
@@ -105,6 +111,7 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
         for prefix, net in nets:
             net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
         model.measured = _measured(tensors) if doc["format_version"] >= 4 else None
+        model.front = _front(tensors, space.n_obj) if doc["format_version"] >= 5 else None
     except (RuntimeError, ValueError) as exc:
         raise InputError(f"{directory}/{WEIGHTS_FILE}: weights that do not fit the config "
                          f"({str(exc).splitlines()[0][:200]})") from None
@@ -118,6 +125,16 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
     model.denoiser.eval().requires_grad_(False)
     model.utility.eval().requires_grad_(False)
     return model
+
+
+def _front(tensors: dict[str, torch.Tensor], n_obj: int) -> np.ndarray:
+    """The measured front ``(F, m)`` float64 (normalized, minimized), or ``ValueError``."""
+    front = tensors.get("front")
+    if front is None or front.dtype != torch.float64 or front.dim() != 2 or front.shape[1] != n_obj:
+        raise ValueError(f"no 'front' tensor of {n_obj} float64 columns")
+    if not bool(torch.isfinite(front).all()):
+        raise ValueError("non-finite values in the measured front")
+    return front.numpy().copy()
 
 
 def _measured(tensors: dict[str, torch.Tensor]) -> np.ndarray:
