@@ -410,9 +410,18 @@ def optimize_command(
         from paretodiff.plots import front_plot
 
         front_plot(plot, X, Y, result.proposals.X, senses=senses, input_names=input_cols,
-                   objective_names=objective_cols, lower=lower, upper=upper, overwrite=overwrite)
+                   objective_names=objective_cols, lower=lower, upper=upper, overwrite=overwrite,
+                   **_predictions(result.proposals.scores, objective_cols))
         _log(f"drew {plot}", quiet)
     _log(_summary(result, len(X), len(dropped), time.perf_counter() - started), quiet)
+
+
+def _predictions(scores: dict, objectives: list[str]) -> dict:
+    """The plot's ``predicted`` and ``predicted_std`` ``(n, m)`` from the score columns, where there are any."""
+    if not all(f"{name}_pred" in scores and f"{name}_std" in scores for name in objectives):
+        return {}
+    return {"predicted": np.column_stack([scores[f"{name}_pred"] for name in objectives]),
+            "predicted_std": np.column_stack([scores[f"{name}_std"] for name in objectives])}
 
 
 def _summary(result, rows: int, dropped: int, seconds: float) -> str:

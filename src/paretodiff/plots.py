@@ -23,6 +23,9 @@ def _save(fig, path: Path, overwrite: bool = True) -> None:
         plt.close(fig)
 
 
+PARALLEL_MAX = 32  # designs drawn in the parallel-coordinates panel at most
+
+
 def front_plot(
     path: Path,
     X: np.ndarray,
@@ -35,42 +38,88 @@ def front_plot(
     lower: Sequence[float],
     upper: Sequence[float],
     predicted: np.ndarray | None = None,
+    predicted_std: np.ndarray | None = None,
+    batch: np.ndarray | None = None,
     overwrite: bool = True,
 ) -> None:
-    """The data in objective space with its non-dominated set, and the proposals.
+    """The data, its non-dominated set and the proposals, in objective space and design space.
 
-    With ``predicted`` objective values of the proposals ``(n, m)``, they are drawn in
-    objective space; otherwise (no predictor) the right panel lists the proposals in design
-    space (parallel coordinates scaled to the bounds) beside the data's non-dominated designs.
-    Only the first two objectives are drawn in objective space.
+    Args:
+        X, Y: the measured designs ``(N, D)`` and objectives ``(N, m)``, in the user's units.
+        proposals: the proposed designs ``(n, D)``.
+        predicted, predicted_std: the proposals' predicted objectives and their uncertainty
+            ``(n, m)`` (user's units); with them the proposals are placed in objective space
+            with error bars of one standard deviation, else only the design-space panel shows them.
+        batch: a boolean mask ``(n,)`` of the designs to highlight (the batch to build next);
+            default: all proposals.
+
+    Two objectives: one scatter; three or more: a scatter matrix of every pair.  The right
+    panel draws the batch (its first :data:`PARALLEL_MAX` designs) as parallel coordinates,
+    each input scaled to the bounds, beside the data's non-dominated designs.
     """
+    m = Y.shape[1]
+    n = len(proposals)
+    batch = np.ones(n, dtype=bool) if batch is None else np.asarray(batch, dtype=bool)
     Y_min = np.where(np.asarray(senses) == "max", -Y, Y)
     nd = nondominated_mask(Y_min)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.8))
-    ax.scatter(Y[:, 0], Y[:, 1], s=4, c="0.75", label=f"data ({len(Y)})", rasterized=True)
-    ax.scatter(Y[nd, 0], Y[nd, 1], s=14, c="tab:blue", label=f"non-dominated data ({nd.sum()})")
-    if predicted is not None:
-        ax.scatter(predicted[:, 0], predicted[:, 1], s=14, c="tab:red", marker="x", label="proposals (predicted)")
-    ax.set_xlabel(f"{objective_names[0]} ({senses[0]})")
-    ax.set_ylabel(f"{objective_names[1]} ({senses[1]})")
-    more = f" (first 2 of {Y.shape[1]} objectives)" if Y.shape[1] > 2 else ""
-    ax.set_title("objective space" + more)
-    ax.legend(loc="best", fontsize=8)
+    pairs = [(0, 1)] if m == 2 else [(i, j) for j in range(1, m) for i in range(j)]
+    grid = 1 if m == 2 else m - 1
+    fig = plt.figure(figsize=(6.0 + 2.6 * grid, max(4.8, 2.6 * grid)))
+    left, right = fig.subfigures(1, 2, width_ratios=[max(1.2, grid * 0.9), 1.0])
+    axes = left.subplots(grid, grid, squeeze=False)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    for i, j in pairs:
+        ax = axes[0, 0] if m == 2 else axes[j - 1, i]
+        ax.set_visible(True)
+        ax.scatter(Y[:, i], Y[:, j], s=4, c="0.75", label=f"data ({len(Y)})", rasterized=True)
+        ax.scatter(Y[nd, i], Y[nd, j], s=14, c="tab:blue", label=f"non-dominated data ({nd.sum()})")
+        if predicted is not None:
+            err = (None, None) if predicted_std is None else (predicted_std[:, i], predicted_std[:, j])
+            others, chosen = ~batch, batch
+            if others.any():
+                ax.errorbar(predicted[others, i], predicted[others, j], xerr=_rows(err[0], others),
+                            yerr=_rows(err[1], others), fmt="x", ms=4, c="tab:orange", alpha=0.5, lw=0.6,
+                            label=f"other proposals, predicted ({others.sum()})")
+            ax.errorbar(predicted[chosen, i], predicted[chosen, j], xerr=_rows(err[0], chosen),
+                        yerr=_rows(err[1], chosen), fmt="o", ms=5, mfc="none", c="tab:red", lw=0.8,
+                        label=f"batch, predicted ± 1 std ({chosen.sum()})")
+        if m == 2 or i == 0:
+            ax.set_ylabel(f"{objective_names[j]} ({senses[j]})", fontsize=8)
+        if m == 2 or j == m - 1:
+            ax.set_xlabel(f"{objective_names[i]} ({senses[i]})", fontsize=8)
+        ax.tick_params(labelsize=7)
+    handles, labels = (axes[0, 0]).get_legend_handles_labels()
+    left.legend(handles, labels, loc="lower center", fontsize=8, ncol=2, bbox_to_anchor=(0.5, -0.02))
+    left.suptitle("objective space" + ("" if predicted is not None else " (no objective predictions)"), fontsize=10)
+    left.subplots_adjust(bottom=0.22 if m == 2 else 0.1 + 0.3 / grid)
+    _parallel(right.subplots(), X[nd], proposals[batch], input_names, lower, upper)
+    _save(fig, path, overwrite)
+
+
+def _rows(values: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
+    return None if values is None else values[mask]
+
+
+def _parallel(bx, front_X: np.ndarray, batch_X: np.ndarray, input_names: Sequence[str],
+              lower: Sequence[float], upper: Sequence[float]) -> None:
+    """The batch's designs as parallel coordinates (inputs scaled to the bounds) over the data's front."""
     lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     span = np.where(hi > lo, hi - lo, 1.0)
-    axis = np.arange(X.shape[1])
-    for row in (X[nd] - lo) / span:
-        bx.plot(axis, row, c="tab:blue", alpha=0.25, lw=0.8)
-    for row in (proposals - lo) / span:
-        bx.plot(axis, row, c="tab:red", alpha=0.35, lw=0.8)
+    axis = np.arange(front_X.shape[1])
+    for row in (front_X - lo) / span:
+        bx.plot(axis, row, c="tab:blue", alpha=0.2, lw=0.7)
+    shown = batch_X[:PARALLEL_MAX]
+    for row in (shown - lo) / span:
+        bx.plot(axis, row, c="tab:red", alpha=0.7, lw=1.0, marker="o", ms=3)
     bx.plot([], [], c="tab:blue", label="non-dominated data designs")
-    bx.plot([], [], c="tab:red", label=f"proposals ({len(proposals)})")
-    bx.set_xticks(axis, list(input_names), rotation=45 if X.shape[1] > 8 else 0, fontsize=8)
+    more = f"first {len(shown)} of {len(batch_X)}" if len(batch_X) > len(shown) else f"{len(shown)}"
+    bx.plot([], [], c="tab:red", marker="o", ms=3, label=f"batch ({more})")
+    bx.set_xticks(axis, list(input_names), rotation=45 if len(axis) > 6 else 0, fontsize=8)
     bx.set_ylim(-0.05, 1.05)
-    bx.set_ylabel("position within bounds (0 = lower, 1 = upper)")
-    bx.set_title("proposed designs" + ("" if predicted is not None else " (no objective predictor)"))
-    bx.legend(loc="best", fontsize=8)
-    _save(fig, path, overwrite)
+    bx.set_ylabel("position within bounds (0 = lower, 1 = upper)", fontsize=8)
+    bx.set_title("the batch in design space", fontsize=10)
+    bx.legend(loc="upper right", fontsize=7)
 
 
 def benchmark_plot(
