@@ -365,7 +365,10 @@ def optimize_command(
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the data's front and the proposals (PNG)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the data's front and the proposals at their "
+                                        "predicted objectives (PNG)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write one self-contained HTML page: the "
+                                          "picture, the batch with its predictions, the run summary, the command."),
     drop_invalid: bool = typer.Option(False, "--drop-invalid", help="Skip rows with empty or non-finite values (reported)."),
     overwrite: bool = OverwriteOption,
     quiet: bool = QuietOption,
@@ -380,10 +383,13 @@ def optimize_command(
     spec = _method_spec(method, preset=preset, generative=generative, sampler=sampler, steps=steps, strategy=strategy)
     if save_model is not None and not _is_pgd(spec):
         _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
-    _check_outputs([files.Output("-o", output), files.Output("--plot", plot), model_output("--save-model", save_model)
+    _check_outputs([files.Output("-o", output), files.Output("--plot", plot), files.Output("--report", report),
+                    model_output("--save-model", save_model)
                     if save_model is not None else files.Output("--save-model", None)],
                    [("data file", data_csv), ("bounds file", bounds)], overwrite)
     check_table_suffix("-o", output)
+    if report is not None and report.suffix.lower() not in (".html", ".htm"):
+        _fail(f"--report: {report}: the report is an HTML page; name it .html")
     X, Y, input_cols, objective_cols, senses, dropped = training_table(
         data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols)
     lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
@@ -393,7 +399,8 @@ def optimize_command(
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
-    _log(_roles(input_cols, objective_cols, senses, ignore_cols), quiet)
+    roles = _roles(input_cols, objective_cols, senses, ignore_cols)
+    _log(roles, quiet)
     _log(f"training {spec} on {len(X)} designs", quiet)
     model = methods.make(spec)
     model.quiet = quiet
@@ -406,14 +413,25 @@ def optimize_command(
         _log(f"saved the model to {save_model}", quiet)
     write_table(result.designs, output, overwrite=overwrite)
     _log(f"wrote {len(result.designs)} proposed designs to {output}", quiet)
+    figure = dict(senses=senses, input_names=input_cols, objective_names=objective_cols, lower=lower, upper=upper,
+                  **_predictions(result.proposals.scores, objective_cols))
     if plot is not None:
         from paretodiff.plots import front_plot
 
-        front_plot(plot, X, Y, result.proposals.X, senses=senses, input_names=input_cols,
-                   objective_names=objective_cols, lower=lower, upper=upper, overwrite=overwrite,
-                   **_predictions(result.proposals.scores, objective_cols))
+        front_plot(plot, X, Y, result.proposals.X, overwrite=overwrite, **figure)
         _log(f"drew {plot}", quiet)
-    _log(_summary(result, len(X), len(dropped), time.perf_counter() - started), quiet)
+    summary = _summary(result, len(X), len(dropped), time.perf_counter() - started)
+    if report is not None:
+        from paretodiff.plots import front_figure, png_bytes
+        from paretodiff.report import write_report
+
+        write_report(report, title=f"paretodiff: {len(result.designs)} proposed designs from {data_csv.name}",
+                     command=" ".join(["paretodiff", *sys.argv[1:]]),
+                     facts=[roles, *summary.removeprefix("summary: ").split("; ")],
+                     batch=result.designs, figure_png=png_bytes(front_figure(X, Y, result.proposals.X, **figure)),
+                     overwrite=overwrite)
+        _log(f"wrote the report {report}", quiet)
+    _log(summary, quiet)
 
 
 def _predictions(scores: dict, objectives: list[str]) -> dict:

@@ -26,8 +26,24 @@ def _save(fig, path: Path, overwrite: bool = True) -> None:
 PARALLEL_MAX = 32  # designs drawn in the parallel-coordinates panel at most
 
 
-def front_plot(
-    path: Path,
+def front_plot(path: Path, *args, overwrite: bool = True, **kwargs) -> None:
+    """:func:`front_figure`, written to the PNG file ``path`` atomically."""
+    _save(front_figure(*args, **kwargs), path, overwrite)
+
+
+def png_bytes(fig) -> bytes:
+    """A figure as PNG bytes (for a page that embeds it); the figure is closed."""
+    import io
+
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, dpi=110, bbox_inches="tight", format="png")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def front_figure(
     X: np.ndarray,
     Y: np.ndarray,
     proposals: np.ndarray,
@@ -40,9 +56,9 @@ def front_plot(
     predicted: np.ndarray | None = None,
     predicted_std: np.ndarray | None = None,
     batch: np.ndarray | None = None,
-    overwrite: bool = True,
-) -> None:
-    """The data, its non-dominated set and the proposals, in objective space and design space.
+):
+    """The data, its non-dominated set and the proposals, in objective space and design space
+    (a matplotlib figure).
 
     Args:
         X, Y: the measured designs ``(N, D)`` and objectives ``(N, m)``, in the user's units.
@@ -94,7 +110,7 @@ def front_plot(
     left.suptitle("objective space" + ("" if predicted is not None else " (no objective predictions)"), fontsize=10)
     left.subplots_adjust(bottom=0.22 if m == 2 else 0.1 + 0.3 / grid)
     _parallel(right.subplots(), X[nd], proposals[batch], input_names, lower, upper)
-    _save(fig, path, overwrite)
+    return fig
 
 
 def _rows(values: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
