@@ -23,9 +23,9 @@ def frame(n=60, seed=0):
 def test_a_dataframe_in_a_dataframe_out():
     result = paretodiff.optimize(frame(), minimize=["cost"], maximize=["strength"], n=9, seed=0,
                                  method=paretodiff_spec())
-    assert list(result.designs.columns) == ["width", "height", "layers", "utility", "cost_pred", "cost_std",
-                                            "strength_pred", "strength_std", "p_undominated", "utility_1",
-                                            "guidance_scale", "searched"]  # the library's default: pessimistic
+    assert list(result.designs.columns) == ["width", "height", "layers", "utility", "batch_rank", "cost_pred",
+                                            "cost_std", "strength_pred", "strength_std", "p_undominated",
+                                            "expected_hvi", "utility_1", "guidance_scale", "searched"]  # as the CLI's
     assert result.renamed == {"utility": "utility_1"} and len(result.designs) == 9
     assert result.designs["layers"].eq(result.designs["layers"].round()).all()
     assert result.data.space.senses == ("min", "max") and result.data.space.kinds[2] == "integer"
@@ -44,6 +44,21 @@ def test_any_method_bounds_and_inputs():
     assert list(result.designs.columns) == ["width", "height"]
     assert result.data.space.lower[0] == 0.5 and result.data.space.upper[0] == 3.0
     assert result.designs["width"].between(0.5, 3.0).all()
+
+
+def test_the_strategy_is_batch_by_default_as_on_the_command_line_and_can_be_chosen():
+    from paretodiff.api import with_strategy
+
+    assert with_strategy("pgd") == "pgd:selection.strategy=batch"
+    assert with_strategy("pgd:sampling.steps=5") == "pgd:sampling.steps=5,selection.strategy=batch"
+    assert with_strategy("pgd:selection.strategy=pessimistic") == "pgd:selection.strategy=pessimistic"
+    assert with_strategy("pgd", "pessimistic") == "pgd:selection.strategy=pessimistic"
+    assert with_strategy("multiple-models") == "multiple-models"
+    with pytest.raises(InputError, match="--strategy is a setting of the pgd methods"):
+        with_strategy("d-best", "batch")
+    result = paretodiff.optimize(frame(), minimize=["cost"], maximize=["strength"], n=5, seed=0,
+                                 method=paretodiff_spec(), strategy="pessimistic")
+    assert "batch_rank" not in result.designs and "p_undominated" in result.designs
 
 
 def test_ignored_columns_stay_out_of_the_designs():

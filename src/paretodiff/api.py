@@ -66,6 +66,7 @@ def optimize(
     ignore: Sequence[str] = (),
     bounds: Mapping[str, tuple[float, float]] | None = None,
     drop_invalid: bool = False,
+    strategy: str | None = None,
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
 
@@ -83,6 +84,10 @@ def optimize(
             others keep the data's range).
         drop_invalid: for a DataFrame, leave out rows with missing or non-finite values
             instead of refusing them.
+        strategy: for a pgd method given by name, how the ``n`` are chosen
+            (:data:`paretodiff.selection.STRATEGIES`); default :data:`ENGINEER_STRATEGY`
+            (``batch``, as the command line's ``optimize``) unless the spec sets
+            ``selection.strategy``.  The benchmark's cells use the config's ``pessimistic``.
 
     Raises:
         InputError: bad data, names, bounds or settings (one line naming the column).
@@ -94,12 +99,39 @@ def optimize(
     elif minimize or maximize or inputs or ignore or bounds:
         raise InputError("minimize, maximize, inputs, ignore and bounds are for a DataFrame; OfflineData has its space")
     settings.check_seed(seed)
+    if isinstance(method, str):
+        method = with_strategy(method, strategy)
+    elif strategy is not None:
+        raise InputError("strategy is a setting of a pgd method given by name; set it on the method object instead")
     model = methods.make(method) if isinstance(method, str) else method
     model.fit(data, seed)
     proposals = model.propose(n, seed)
     proposals = Proposals(data.space.finish(proposals.X), proposals.scores)
     frame, renamed = proposals_frame(proposals, data.space)
     return Result(frame, proposals, model, data, renamed, dropped)
+
+
+ENGINEER_STRATEGY = "batch"  # optimize, in Python and on the command line: a batch for the next lab round
+
+
+def with_strategy(spec: str, strategy: str | None = None) -> str:
+    """``spec`` with ``selection.strategy`` set: to ``strategy``, or to :data:`ENGINEER_STRATEGY`
+    for a pgd method whose settings choose none; other methods are returned as they are
+    (a ``strategy`` for them is an error, as is a spec that cannot be read)."""
+    try:
+        name, given = methods.parse_spec(spec)
+        pgd = methods.spec(name).target.endswith(":ParetoDiff")
+    except KeyError:
+        return spec  # an unknown method: methods.make says so, with the registered names
+    except ValueError as exc:
+        raise InputError(f"--method: {str(exc).splitlines()[0]}") from None
+    if strategy is None:
+        if not pgd or "selection.strategy" in given:
+            return spec
+        strategy = ENGINEER_STRATEGY
+    elif not pgd:
+        raise InputError(f"--strategy is a setting of the pgd methods, not of {spec!r}")
+    return f"{spec}{',' if ':' in spec else ':'}selection.strategy={strategy}"
 
 
 def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], inputs: list[str] | None,

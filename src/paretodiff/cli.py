@@ -289,7 +289,7 @@ def _strategy_help(default: str) -> str:
                         for name, text in STRATEGY_HELP.items()) + ".")
 
 
-ENGINEER_STRATEGY = "batch"  # optimize and propose: a batch for the next lab round
+from paretodiff.api import ENGINEER_STRATEGY  # noqa: E402  (optimize and propose: a batch for the next lab round)
 StrategyOption = typer.Option(None, "--strategy", help=_strategy_help(ENGINEER_STRATEGY))
 GenerativeOption = typer.Option(None, "--generative", help=_SAMPLING_HELP["generative"])
 SamplerOption = typer.Option(None, "--sampler", help=_SAMPLING_HELP["sampler"])
@@ -304,16 +304,6 @@ PresetOption = typer.Option(None, "--preset", help="pgd methods: the preset, def
 def _is_pgd(spec: str) -> bool:
     name, _ = methods.parse_spec(spec)
     return methods.spec(name).target.endswith(":ParetoDiff")
-
-
-def _default_strategy(spec: str) -> str | None:
-    """:data:`ENGINEER_STRATEGY` for a pgd method whose settings choose none, else ``None``
-    (also for a spec that cannot be read: it is checked, with its error, later)."""
-    try:
-        chosen = "selection.strategy" in methods.parse_spec(spec)[1]
-        return ENGINEER_STRATEGY if _is_pgd(spec) and not chosen else None
-    except (KeyError, ValueError):
-        return None
 
 
 def _method_spec(method: str, *, preset: str | None = None, generative: str | None = None,
@@ -379,8 +369,8 @@ def optimize_command(
 
     minimize_cols, maximize_cols = split_names("--minimize", minimize), split_names("--maximize", maximize)
     input_cols, ignore_cols = split_names("--inputs", inputs), split_names("--ignore", ignore)
-    strategy = strategy if strategy is not None else _default_strategy(method)
-    spec = _method_spec(method, preset=preset, generative=generative, sampler=sampler, steps=steps, strategy=strategy)
+    spec = _method_spec(api.with_strategy(method, strategy), preset=preset, generative=generative, sampler=sampler,
+                        steps=steps)
     if save_model is not None and not _is_pgd(spec):
         _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
     _check_outputs([files.Output("-o", output), files.Output("--plot", plot), files.Output("--report", report),
