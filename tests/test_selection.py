@@ -74,3 +74,15 @@ def test_the_undominated_probability():
     p = selection.undominated_probability(mean, std, MEASURED_FRONT, draws=2000, seed=1)
     assert p[0] == 1.0 and p[1] == 0.0 and 0.6 < p[2] < 0.9  # on a front point: dominated when both are worse
     np.testing.assert_array_equal(p, selection.undominated_probability(mean, std, MEASURED_FRONT, draws=2000, seed=1))
+
+
+def test_targets_are_parsed_checked_and_applied():
+    target = selection.parse_target(["cost<=100", " mass > 2.5 "], ["cost", "mass"])
+    assert target == [("cost", "<=", 100.0), ("mass", ">", 2.5)]
+    for bad, message in ((["cost=<100"], "not a threshold"), (["cost<=inf"], "not a threshold"),
+                         (["price<3"], "'price' is not an objective")):
+        with pytest.raises(ValueError, match=message):
+            selection.parse_target(bad, ["cost", "mass"])
+    inside = selection.inside_target({"cost": np.array([50.0, 100.0, 150.0]), "mass": np.array([3.0, 2.0, 3.0])},
+                                     target)
+    assert inside.tolist() == [True, False, False]

@@ -67,6 +67,7 @@ def optimize(
     bounds: Mapping[str, tuple[float, float]] | None = None,
     drop_invalid: bool = False,
     strategy: str | None = None,
+    target: str | Sequence[str] = (),
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
 
@@ -88,6 +89,9 @@ def optimize(
             (:data:`paretodiff.selection.STRATEGIES`); default :data:`ENGINEER_STRATEGY`
             (``batch``, as the command line's ``optimize``) unless the spec sets
             ``selection.strategy``.  The benchmark's cells use the config's ``pessimistic``.
+        target: for a pgd method, thresholds on objectives in your units, ``"cost<=100,mass<2"``
+            or ``["cost<=100", "mass<2"]``: the designs predicted to meet them all are chosen
+            first (score ``in_target``).
 
     Raises:
         InputError: bad data, names, bounds or settings (one line naming the column).
@@ -104,11 +108,34 @@ def optimize(
     elif strategy is not None:
         raise InputError("strategy is a setting of a pgd method given by name; set it on the method object instead")
     model = methods.make(method) if isinstance(method, str) else method
+    if target:
+        set_target(model, target, data.space.objectives)
     model.fit(data, seed)
     proposals = model.propose(n, seed)
     proposals = Proposals(data.space.finish(proposals.X), proposals.scores)
     frame, renamed = proposals_frame(proposals, data.space)
     return Result(frame, proposals, model, data, renamed, dropped)
+
+
+def set_target(model: Method, target: str | Sequence[str], objectives: Sequence[str]) -> None:
+    """Put the thresholds ``target`` into a pgd model's selection settings, checked against the objectives."""
+    import dataclasses
+
+    from paretodiff.methods.pgd import ParetoDiff
+    from paretodiff.methods.pgd_config import from_dict, with_overrides
+    from paretodiff.selection import parse_target
+
+    terms = [t.strip() for t in target.split(",") if t.strip()] if isinstance(target, str) else list(target)
+    if not isinstance(model, ParetoDiff):
+        raise InputError(f"--target: thresholds are used by the pgd methods (with an objective model), "
+                         f"not by {type(model).__name__}")
+    if not model.config.objectives.members:
+        raise InputError("--target: this pgd preset has no objective model to predict the objectives")
+    try:
+        parse_target(terms, objectives)
+    except ValueError as exc:
+        raise InputError(f"--target: {exc}") from None
+    model.config = from_dict(with_overrides(dataclasses.asdict(model.config), {"selection.target": terms}))
 
 
 ENGINEER_STRATEGY = "batch"  # optimize, in Python and on the command line: a batch for the next lab round

@@ -352,6 +352,9 @@ def optimize_command(
     sampler: Optional[str] = SamplerOption,
     steps: Optional[int] = StepsOption,
     strategy: Optional[str] = StrategyOption,
+    target: Optional[str] = typer.Option(None, "--target", help="pgd methods: thresholds on objectives in your units, "
+                                         "comma-separated (cost<=100,mass<2); designs predicted to meet them all "
+                                         "are chosen first (in_target = 1)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
@@ -386,14 +389,16 @@ def optimize_command(
     space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
                                   objectives=objective_cols)
     _use_cores()
+    model = methods.make(spec)
+    model.quiet = quiet
+    if target:
+        api.set_target(model, target, objective_cols)  # checked before the work starts
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
     roles = _roles(input_cols, objective_cols, senses, ignore_cols)
     _log(roles, quiet)
     _log(f"training {spec} on {len(X)} designs", quiet)
-    model = methods.make(spec)
-    model.quiet = quiet
     started = time.perf_counter()
     result = api.optimize(OfflineData(X, Y, space, data_csv.name), method=model, n=n, seed=seed)
     for name, column in result.renamed.items():
@@ -439,6 +444,9 @@ def _summary(result, rows: int, dropped: int, seconds: float) -> str:
     if "p_undominated" in scores:
         likely = int((scores["p_undominated"] >= 0.5).sum())
         parts[-1] += f", {likely} predicted undominated by every measured design (p_undominated >= 0.5)"
+    if "in_target" in scores:
+        terms = ", ".join(result.method.config.selection.target)
+        parts.append(f"{int(scores['in_target'].sum())} of them predicted inside the target ({terms})")
     gain = getattr(result.method, "predicted_gain", lambda X: None)(result.proposals.X)
     if gain is not None:
         parts.append(f"predicted hypervolume gain over the measured front {np.mean(gain):+.1%} "

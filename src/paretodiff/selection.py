@@ -33,6 +33,9 @@ by any measured design.
 from __future__ import annotations
 
 import heapq
+import math
+import re
+from typing import Sequence
 
 import moocore
 import numpy as np
@@ -104,6 +107,38 @@ def select(mean: np.ndarray, std: np.ndarray, n: int, strategy: str = "pessimist
         raise ValueError("the batch strategy needs the model's joint draws: use greedy_hypervolume_batch")
     F = pessimistic(mean, std, kappa)
     return select_best(F, min(n, len(F)))
+
+
+_TARGET = re.compile(r"^\s*(?P<name>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")
+_COMPARE = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater}
+
+
+def parse_target(terms: Sequence[str], objectives: Sequence[str] | None = None) -> list[tuple[str, str, float]]:
+    """Thresholds on objectives, ``["cost<=100", "mass<2"]`` -> ``[("cost", "<=", 100.0), ...]``.
+
+    Raises:
+        ValueError: a term that is not ``name op number`` (op: ``<=``, ``>=``, ``<``, ``>``), a
+            non-finite number, or (given ``objectives``) a name that is not an objective.
+    """
+    out = []
+    for term in terms:
+        match = _TARGET.match(term)
+        try:
+            value = float(match["value"]) if match else math.nan
+        except ValueError:
+            value = math.nan
+        if not match or not math.isfinite(value):
+            raise ValueError(f"{term!r} is not a threshold like cost<=100 (<=, >=, < or > and a finite number)")
+        if objectives is not None and match["name"] not in objectives:
+            raise ValueError(f"{match['name']!r} is not an objective ({', '.join(objectives)})")
+        out.append((match["name"], match["op"], value))
+    return out
+
+
+def inside_target(predicted: dict[str, np.ndarray], target: Sequence[tuple[str, str, float]]) -> np.ndarray:
+    """Which designs' predicted values (``{objective: (P,)}``, the user's units) meet every threshold ``(P,)``."""
+    masks = [_COMPARE[op](np.asarray(predicted[name]), value) for name, op, value in target]
+    return np.logical_and.reduce(masks) if masks else np.ones(len(next(iter(predicted.values()))), dtype=bool)
 
 
 def reference_point(front: np.ndarray) -> np.ndarray:

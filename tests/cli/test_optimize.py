@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from paretodiff.cli import app
 
 runner = CliRunner()
+TINY_MM = "multiple-models:hidden=16:16,epochs=2,n_gen=3"
 pytestmark = pytest.mark.usefixtures("tiny_cli_budgets")
 
 
@@ -193,3 +194,17 @@ def test_optimize_reads_semicolon_excel_and_parquet_tables_and_writes_by_suffix(
     np.testing.assert_allclose(outputs[0][["width", "height"]], outputs[1][["width", "height"]], rtol=1e-12)
     assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "p.json"),
                  "-o:", "write a table as", written=[tmp_path / "p.json"])
+
+
+def test_a_target_puts_the_designs_predicted_inside_first_and_the_summary_counts_them(designs, tmp_path):
+    out = tmp_path / "p.csv"
+    result = run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-n", 6, "-o", out,
+                 "--target", "cost<=3")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert "in_target" in frame and (frame["in_target"] == (frame["cost_pred"] <= 3)).all()
+    assert "predicted inside the target (cost<=3)" in result.stderr
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", out, "--overwrite",
+                     "--target", "price<3"), "--target: 'price' is not an objective")
+    assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "q.csv",
+                     "--method", TINY_MM, "--target", "cost<3"), "--target")

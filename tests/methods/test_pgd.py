@@ -235,3 +235,16 @@ def test_the_batch_strategy_chooses_new_designs_in_order_with_their_gains(fitted
     assert batch.pool_report["pool"] >= 200  # a batch of 8 is chosen from a large pool
     assert ((p.scores["p_undominated"] >= 0) & (p.scores["p_undominated"] <= 1)).all()
     np.testing.assert_array_equal(batch.propose(8, seed=0).X, p.X)
+
+
+@pytest.mark.parametrize("strategy", ["batch", "pessimistic"])
+def test_designs_predicted_inside_the_target_come_first(fitted, strategy):
+    free = with_config(fitted, **{"selection.strategy": strategy, "selection.min_batch_pool": 200}).propose(12, seed=0)
+    threshold = float(np.median(free.scores["f0_pred"]))  # about half the free choice meets it
+    aimed = with_config(fitted, **{"selection.strategy": strategy, "selection.min_batch_pool": 200,
+                                   "selection.target": [f"f0<={threshold}"]}).propose(12, seed=0)
+    inside = aimed.scores["in_target"]
+    assert (inside == (aimed.scores["f0_pred"] <= threshold)).all()
+    assert inside.sum() > (free.scores["f0_pred"] <= threshold).sum()  # the target changes the choice
+    assert (np.diff(inside) <= 0).all()  # the designs inside come first
+    assert len(np.unique(aimed.X, axis=0)) == 12

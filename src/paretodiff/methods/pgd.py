@@ -335,9 +335,19 @@ class ParetoDiff:
             candidates = selection.new_designs(X, self.measured)
             mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
             picked = selection.select(mean, std, n, "pessimistic", c.kappa)
+        target = selection.parse_target(c.target, self.space.objectives)
+        inside = None
+        if target:
+            predicted = self._predictions_in_user_units(mean, std)
+            inside = selection.inside_target({name: predicted[f"{name}_pred"] for name, _, _ in target}, target)
         extra: dict[str, np.ndarray] = {}
         if c.strategy == "batch":
-            picked, extra = self._batch(X[candidates], mean, std, n)
+            picked, extra = self._inside_first(lambda rows, k: self._batch(X[candidates], mean, std, k, rows),
+                                               inside, n)
+        elif inside is not None:
+            picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows], std[rows], k,
+                                                                                   "pessimistic", c.kappa)], {}),
+                                           inside, n)
         if len(picked) < n:  # too few new designs in every round (a tiny discrete space): some repeat
             picked = np.concatenate([picked, picked[torch.randint(len(picked), (n - len(picked),),
                                                                   generator=generator).numpy()]])
@@ -346,11 +356,13 @@ class ParetoDiff:
                             "proposed_new": int(len(np.unique(chosen)))}
         searched = (np.arange(len(X)) >= sum(len(d[0]) for d in drawn)).astype(float)
         extra = {k: np.concatenate([v, np.zeros(len(picked) - len(v))]) for k, v in extra.items()}  # padded: 0
-        scores = {"batch_rank": extra["batch_rank"]} if "batch_rank" in extra else {}
+        scores = {"batch_rank": np.arange(1, len(picked) + 1, dtype=float)} if c.strategy == "batch" else {}
         scores |= self._predictions_in_user_units(mean[picked], std[picked])
         if self.front is not None:
             scores["p_undominated"] = selection.undominated_probability(mean[picked], std[picked], self.front, seed=seed)
         scores |= {"expected_hvi": extra["expected_hvi"]} if "expected_hvi" in extra else {}
+        if inside is not None:
+            scores["in_target"] = inside[picked].astype(float)
         scores |= {"utility": utility[chosen], "guidance_scale": scale[chosen], "searched": searched[chosen]}
         return Proposals(X[chosen], scores)
 
@@ -366,20 +378,36 @@ class ParetoDiff:
         base = selection.hypervolume(self.front, ref)
         return np.array([selection.hypervolume(np.vstack([self.front, d]), ref) / base - 1.0 for d in draws])
 
-    def _batch(self, X: np.ndarray, mean: np.ndarray, std: np.ndarray, n: int) -> tuple[np.ndarray, dict]:
-        """The batch strategy: ``n`` rows of the candidates ``X`` chosen jointly by expected hypervolume
-        improvement over the measured front on the members' joint draws
+    @staticmethod
+    def _inside_first(choose, inside: np.ndarray | None, n: int) -> tuple[np.ndarray, dict]:
+        """``choose(rows, k) -> (chosen rows, scores)`` applied to the candidates predicted inside
+        the target first, then, if they are fewer than ``n``, to the others."""
+        everyone = np.arange(len(inside)) if inside is not None else None
+        if inside is None or inside.all() or not inside.any():
+            return choose(everyone if everyone is not None else slice(None), n)
+        first, scores = choose(np.flatnonzero(inside), n)
+        if len(first) >= n:
+            return first, scores
+        rest, more = choose(np.flatnonzero(~inside), n - len(first))
+        return np.concatenate([first, rest]), {k: np.concatenate([v, more[k]]) for k, v in scores.items()}
+
+    def _batch(self, X: np.ndarray, mean: np.ndarray, std: np.ndarray, n: int,
+               rows: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, dict]:
+        """The batch strategy: ``n`` of the candidates ``X`` (among ``rows``) chosen jointly by
+        expected hypervolume improvement over the measured front on the members' joint draws
         (:func:`paretodiff.selection.greedy_hypervolume_batch`), then those that improve nothing,
         by fronts and crowding on the pessimistic predictions; with ``batch_rank`` (1 = chosen
-        first) and ``expected_hvi`` (normalized hypervolume it added when it joined)."""
-        draws = self.objectives.members(self._to_unit(X)).double().numpy()
+        first, counted over the whole batch by the caller) and ``expected_hvi`` (normalized
+        hypervolume it added when it joined)."""
+        rows = np.arange(len(X))[rows]
+        draws = self.objectives.members(self._to_unit(X[rows])).double().numpy()
         order, gain = selection.greedy_hypervolume_batch(draws, self.front, n)
         if len(order) < n:
-            rest = np.setdiff1d(np.arange(len(X)), order)
-            fill = rest[selection.select(mean[rest], std[rest], n - len(order), "pessimistic",
+            rest = np.setdiff1d(np.arange(len(rows)), order)
+            fill = rest[selection.select(mean[rows][rest], std[rows][rest], n - len(order), "pessimistic",
                                          self.config.selection.kappa)]
             order, gain = np.concatenate([order, fill]), np.concatenate([gain, np.zeros(len(fill))])
-        return order, {"batch_rank": np.arange(1, len(order) + 1, dtype=float), "expected_hvi": gain}
+        return rows[order], {"expected_hvi": gain}
 
     def _search(self, start: np.ndarray, generations: int, generator: torch.Generator) -> np.ndarray:
         """NSGA-II on the pessimistic predictions from the designs ``start`` ``(P, D)``: its final

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from paretodiff import settings
 from paretodiff.generative import registry
 from paretodiff.generative.registry import TIME_GRIDS
-from paretodiff.selection import STRATEGIES
+from paretodiff.selection import STRATEGIES, parse_target
 
 ARCHS = ("faithful", "default")
 GENERATORS = tuple(registry.PATH_KINDS)
@@ -254,6 +254,8 @@ class SelectionConfig(_Checked):
         kappa: standard deviations of pessimism.
         min_batch_pool: with the ``batch`` strategy, designs sampled at least (a batch of 8
             is still chosen from a large pool).
+        target: thresholds on the objectives in the user's units (``("cost<=100",
+            "mass<2")``): the candidates predicted to meet them all are chosen first.
         search_generations: NSGA-II generations on the objective model's pessimistic
             predictions, started from the ``n`` chosen from the pool; the designs it finds
             join the pool before the final choice (0: no search).
@@ -264,8 +266,13 @@ class SelectionConfig(_Checked):
     kappa: float = 1.0
     search_generations: int = 50
     min_batch_pool: int = 1024
+    target: tuple[str, ...] = ()
 
     def check(self) -> None:
+        try:
+            parse_target(self.target)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"target: {exc}") from None
         _check({"pool": (self.pool >= 1, "at least 1"), "min_batch_pool": (self.min_batch_pool >= 1, "at least 1"),
                 "strategy": (self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}"),
                 "kappa": (self.kappa >= 0, "0 or more"),
