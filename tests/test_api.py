@@ -90,3 +90,30 @@ def test_bad_input_is_an_input_error_naming_the_column():
         paretodiff.optimize(frame(), minimize=["cost", "strength"], bounds={"width": (1.5, 3.0)}, method="d-best")
     with pytest.raises(InputError, match="for a DataFrame"):
         paretodiff.optimize(OfflineData(np.eye(3), np.eye(3)[:, :2]), minimize=["x"], method="d-best")
+
+
+def test_scores_carry_no_more_digits_than_they_warrant():
+    from paretodiff.api import rounded_scores
+
+    out = rounded_scores({"cost_pred": np.array([12.3456, 7.0]), "cost_std": np.array([0.2149, 0.0]),
+                          "p_undominated": np.array([0.33333333]), "utility": np.array([1.23456789]),
+                          "guidance_scale": np.array([10.0])}, ["cost"])
+    assert out["cost_pred"].tolist() == [12.35, 7.0] and out["cost_std"].tolist() == [0.21, 0.0]
+    assert out["p_undominated"].tolist() == [0.333] and out["utility"].tolist() == [1.235]
+    assert out["guidance_scale"].tolist() == [10.0]
+
+
+def test_a_table_given_to_two_decimals_gets_proposals_with_two_decimals(tmp_path):
+    f = frame().round({"width": 2, "height": 2})
+    f["cost"] = f.width + f.height
+    result = paretodiff.optimize(f, minimize=["cost"], maximize=["strength"], n=6, method=paretodiff_spec())
+    assert (result.designs[["width", "height"]] == result.designs[["width", "height"]].round(2)).all().all()
+    assert len(result.designs.drop_duplicates(["width", "height", "layers"])) == 6
+    measured = set(map(tuple, f[["width", "height", "layers"]].to_numpy()))
+    assert not any(tuple(r) in measured for r in result.designs[["width", "height", "layers"]].to_numpy())
+    path = tmp_path / "p.csv"
+    from paretodiff.tables import write_table
+
+    write_table(result.designs, path)
+    first = path.read_text().splitlines()[1].split(",")
+    assert all(len(v.split(".")[-1]) <= 2 for v in first[:2])  # as written, not 1.2300000000000000

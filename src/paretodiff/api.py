@@ -185,15 +185,44 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
 
 def proposals_frame(proposals: Proposals, space: DesignSpace) -> tuple[pd.DataFrame, dict[str, str]]:
     """The proposals as a table: the design columns, then the scores under names that no design
-    column has (``utility``, or ``utility_1`` if a design column is called ``utility``)."""
+    column has (``utility``, or ``utility_1`` if a design column is called ``utility``), each
+    score with no more digits than it warrants (:func:`rounded_scores`)."""
     frame = pd.DataFrame(proposals.X, columns=list(space.inputs))
     renamed = {}
-    for name, values in proposals.scores.items():
+    for name, values in rounded_scores(proposals.scores, space.objectives).items():
         column = _free_name(name, frame.columns)
         if column != name:
             renamed[name] = column
         frame[column] = values
     return frame, renamed
+
+
+SIGNIFICANT = {"utility": 4, "expected_hvi": 3}
+
+
+def rounded_scores(scores: Mapping[str, np.ndarray], objectives: Sequence[str]) -> dict[str, np.ndarray]:
+    """The scores rounded to what they can tell: each ``<objective>_std`` to 2 significant digits,
+    each ``<objective>_pred`` to the place of its own uncertainty's second digit (a prediction of
+    12.3456 ± 0.21 is 12.35), ``p_undominated`` to 3 decimals (it is a share of 256 draws), the
+    utility and the expected improvement to a few significant digits; the rest as they are."""
+    out = dict(scores)
+    for name in objectives:
+        std = np.asarray(scores.get(f"{name}_std", []), dtype=float)
+        if f"{name}_pred" in scores and len(std):
+            places = np.where(std > 0, 1 - np.floor(np.log10(np.where(std > 0, std, 1.0))), 6).astype(int)
+            pred = np.asarray(scores[f"{name}_pred"], dtype=float)
+            out[f"{name}_pred"] = np.array([round(float(v), int(k)) for v, k in zip(pred, places)])
+            out[f"{name}_std"] = _significant(std, 2)
+    if "p_undominated" in scores:
+        out["p_undominated"] = np.round(np.asarray(scores["p_undominated"], dtype=float), 3)
+    for name, digits in SIGNIFICANT.items():
+        if name in scores:
+            out[name] = _significant(np.asarray(scores[name], dtype=float), digits)
+    return out
+
+
+def _significant(values: np.ndarray, digits: int) -> np.ndarray:
+    return np.array([float(f"{v:.{digits}g}") for v in values])
 
 
 def _free_name(name: str, taken) -> str:

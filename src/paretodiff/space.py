@@ -36,6 +36,9 @@ class DesignSpace:
         kinds: ``"continuous"`` or ``"integer"`` per design column.
         objectives: objective names ``(m,)``.
         senses: ``"min"`` or ``"max"`` per objective.
+        decimals: per design column, the decimal places its values are given with (the data's
+            own precision, :func:`data_decimals`), to which proposals are rounded; ``None`` for
+            full precision (the default for every column).
     """
 
     inputs: tuple[str, ...]
@@ -44,6 +47,7 @@ class DesignSpace:
     kinds: tuple[str, ...]
     objectives: tuple[str, ...]
     senses: tuple[str, ...]
+    decimals: tuple[int | None, ...] | None = None
 
     def __post_init__(self) -> None:
         lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
@@ -53,6 +57,12 @@ class DesignSpace:
         for name in ("inputs", "kinds", "objectives", "senses"):
             object.__setattr__(self, name, tuple(str(v) for v in getattr(self, name)))
         D, m = len(self.inputs), len(self.objectives)
+        decimals = (None,) * D if self.decimals is None else tuple(self.decimals)
+        if len(decimals) != D or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                                                        and 0 <= d <= MAX_DECIMALS) for d in decimals):
+            raise InputError(f"decimals must be None or a whole number from 0 to {MAX_DECIMALS} for each of the "
+                             f"{D} design columns")
+        object.__setattr__(self, "decimals", tuple(None if d is None else int(d) for d in decimals))
         if D < 1 or len(set(self.inputs)) != D:
             raise InputError(f"the design columns must be at least 1 distinct name, got {list(self.inputs)}")
         if m < 2 or len(set(self.objectives)) != m:
@@ -74,7 +84,9 @@ class DesignSpace:
                   integer_columns: Sequence[int] | None = None, inputs: Sequence[str] | None = None,
                   objectives: Sequence[str] | None = None) -> "DesignSpace":
         """The space of a table: bounds default to the data's range, integer columns to those
-        holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``.
+        holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``; each
+        continuous column keeps the decimal places its values are given with
+        (:func:`data_decimals`).
 
         Raises:
             InputError: shapes, names, senses, bounds, or an objective whose range cannot be
@@ -88,6 +100,7 @@ class DesignSpace:
         lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else bounds
         if integer_columns is None:
             integer_columns = [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
+        decimals = [None if j in integer_columns else data_decimals(X[:, j]) for j in range(X.shape[1])]
         columns = [int(j) for j in integer_columns]
         if len(set(columns)) != len(columns) or any(not 0 <= j < X.shape[1] for j in columns):
             raise InputError(f"integer_columns must be distinct column indices below {X.shape[1]}, got {columns}")
@@ -96,7 +109,7 @@ class DesignSpace:
             lower=np.asarray(lower, dtype=float), upper=np.asarray(upper, dtype=float),
             kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
             objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
-            senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1])
+            senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals))
         space.check_objectives(Y)
         return space
 
@@ -143,14 +156,16 @@ class DesignSpace:
 
     def from_unit(self, U: np.ndarray) -> np.ndarray:
         """Unit-cube points ``(N, D)`` -> designs: ``lower + U span``, constant columns at their
-        value, integer columns rounded to whole numbers inside the box (not clipped otherwise)."""
+        value, integer columns rounded to whole numbers inside the box, columns with
+        :attr:`decimals` rounded to them (not clipped otherwise)."""
         X = self.lower + np.asarray(U, dtype=float) * self.span
         X[:, self.constant] = self.lower[self.constant]
         return self._round(X)
 
     def finish(self, X: np.ndarray) -> np.ndarray:
         """Designs a method proposed ``(N, D)``, finished: integer columns rounded to whole numbers
-        inside the box, constant columns at their value (a copy; methods keep their designs in
+        inside the box, columns with :attr:`decimals` rounded to them, constant columns at
+        their value (a copy; methods keep their designs in
         the box, and this step changes nothing else, so it may run twice)."""
         X = np.array(X, dtype=float)
         X[:, self.constant] = self.lower[self.constant]
@@ -159,6 +174,9 @@ class DesignSpace:
     def _round(self, X: np.ndarray) -> np.ndarray:
         for j in self.integer_columns:
             X[:, j] = np.clip(np.round(X[:, j]), np.ceil(self.lower[j]), np.floor(self.upper[j]))
+        for j, places in enumerate(self.decimals):
+            if places is not None and self.kinds[j] == "continuous" and not self.constant[j]:
+                X[:, j] = np.clip(np.round(X[:, j], places), self.lower[j], self.upper[j])
         return X
 
     def check_objectives(self, Y: np.ndarray) -> None:
@@ -174,7 +192,8 @@ class DesignSpace:
     def to_dict(self) -> dict:
         """JSON-ready (saved in a model file)."""
         return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
-                "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses)}
+                "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses),
+                "decimals": list(self.decimals)}
 
     @classmethod
     def from_dict(cls, values) -> "DesignSpace":
@@ -186,7 +205,7 @@ class DesignSpace:
         if not isinstance(values, dict):
             raise ValueError("space must be an object")
         entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
-        missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries))
+        missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - {"decimals"})
         if missing or unknown:
             raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
         for key, kind in entries.items():
@@ -196,10 +215,36 @@ class DesignSpace:
                                                        and math.isfinite(v)) for v in items)
             if not good:
                 raise ValueError(f"space.{key} must be a list of {'strings' if kind is str else 'finite numbers'}")
+        decimals = values.get("decimals")  # absent in files written before paretodiff kept the data's precision
+        if decimals is not None and not (isinstance(decimals, list) and all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in decimals)):
+            raise ValueError("space.decimals must be a list of whole numbers or nulls")
         try:
-            return cls(**{k: values[k] for k in entries})
+            return cls(**{k: values[k] for k in entries}, decimals=decimals)
         except InputError as exc:
             raise ValueError(f"space: {exc}") from None
+
+
+MAX_DECIMALS = 8
+_SAMPLE = 10_000
+
+
+def data_decimals(x: np.ndarray) -> int | None:
+    """The fewest decimal places (0 to :data:`MAX_DECIMALS`) that represent every value of ``x``
+    (to a few units in the last place: what a table written with that many places reads back
+    as); ``None`` if none do (values with full float precision)."""
+    x = np.asarray(x, dtype=float)
+    if len(x) == 0:
+        return None
+    sample = x[:: max(1, len(x) // _SAMPLE)]
+
+    def exact(values: np.ndarray, places: int) -> bool:
+        return bool(np.all(np.abs(np.round(values, places) - values) <= 4 * np.spacing(np.abs(values))))
+
+    for places in range(MAX_DECIMALS + 1):
+        if exact(sample, places) and exact(x, places):
+            return places
+    return None
 
 
 def _check_range(what: str, lo: float, hi: float, kind: str) -> None:

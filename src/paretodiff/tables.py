@@ -209,7 +209,7 @@ def write_table(frame: pd.DataFrame, path: Path, *, overwrite: bool = True) -> N
             frame.to_parquet(tmp, index=False, engine="pyarrow")
         else:
             with open(tmp, "w", newline="") as handle:
-                frame.to_csv(handle, index=False, sep="\t" if suffix == ".tsv" else ",", float_format="%.17g")
+                frame.to_csv(handle, index=False, sep="\t" if suffix == ".tsv" else ",")
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool = True) -> None:
@@ -225,7 +225,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool = True) -> Non
     check_finite(frame, f"{path}")
     with atomic_path(path, overwrite=overwrite) as tmp:
         with open(tmp, "w", newline="") as handle:
-            frame.to_csv(handle, index=False, float_format="%.17g")
+            frame.to_csv(handle, index=False)
 
 
 def check_finite(frame: pd.DataFrame, what: str) -> None:
