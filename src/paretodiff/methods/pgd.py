@@ -134,6 +134,7 @@ class ParetoDiff:
         self.pool_report: dict = {}
         self.measured: np.ndarray | None = None  # digests of the measured designs (selection.design_digests)
         self.front: np.ndarray | None = None  # the measured front (F, m): normalized, minimized objectives
+        self.candidates: np.ndarray | None = None  # the last proposal's pool of new designs (P, D)
 
     # -- scaling ---------------------------------------------------------------------------
 
@@ -352,6 +353,7 @@ class ParetoDiff:
             picked = np.concatenate([picked, picked[torch.randint(len(picked), (n - len(picked),),
                                                                   generator=generator).numpy()]])
         chosen = candidates[picked]
+        self.candidates = X[candidates]  # the new designs the n were chosen from (user's units)
         self.pool_report = {"pool": len(X), "pool_rounds": len(drawn), "pool_new": len(candidates),
                             "proposed_new": int(len(np.unique(chosen)))}
         searched = (np.arange(len(X)) >= sum(len(d[0]) for d in drawn)).astype(float)
