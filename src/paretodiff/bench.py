@@ -447,18 +447,24 @@ def _run_processes(cells: Sequence[Cell], workers: int) -> Iterator[dict]:
         ) as pool:
             futures = {pool.submit(run_cell, c, threads): c for c in pending}
             pending = []
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for future in done:
-                    cell = futures.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        # a worker died (killed, out of memory): record it, restart the others
-                        yield _crashed(cell, "the worker process died (killed or out of memory)")
-                        pending.extend(futures.values())
-                        futures.clear()
-                        break
+            try:
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        cell = futures.pop(future)
+                        try:
+                            yield future.result()
+                        except BrokenProcessPool:
+                            # a worker died (killed, out of memory): record it, restart the others
+                            yield _crashed(cell, "the worker process died (killed or out of memory)")
+                            pending.extend(futures.values())
+                            futures.clear()
+                            break
+            except BaseException:
+                # the consumer stopped (an error writing a record, an interrupt, the generator
+                # closed): the queued cells must not run on unrecorded; running ones finish
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
 
 def _crashed(cell: Cell, why: str) -> dict:
