@@ -41,7 +41,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import moocore
 import numpy as np
 import pandas as pd
 
@@ -93,9 +92,10 @@ class Scale:
         self.lo, self.hi = F0.min(axis=0), F0.max(axis=0)
 
     def hv(self, F: np.ndarray) -> float:
+        from paretodiff.metrics import hypervolume
+
         Fn = (F - self.lo) / np.where(self.hi > self.lo, self.hi - self.lo, 1.0)
-        Fn = Fn[(Fn < REF).all(axis=1)]
-        return float(moocore.hypervolume(Fn, ref=np.full(F.shape[1], REF))) if len(Fn) else 0.0
+        return hypervolume(Fn, np.full(F.shape[1], REF))
 
 
 def greedy_best_gain(scale: Scale, F_measured: np.ndarray, F_pool: np.ndarray, k: int) -> float:

@@ -37,9 +37,9 @@ import math
 import re
 from typing import Sequence
 
-import moocore
 import numpy as np
 
+from paretodiff import metrics
 from paretodiff.pareto import select_best
 
 STRATEGIES = ("pessimistic", "batch")
@@ -202,8 +202,7 @@ def hypervolume(points: np.ndarray, ref: np.ndarray) -> float:
 
 
 def _hv(points: np.ndarray, ref: np.ndarray) -> float:
-    inside = points[(points < ref).all(axis=1)]
-    return float(moocore.hypervolume(inside, ref=ref)) if len(inside) else 0.0
+    return metrics.hypervolume(points, ref)  # points that do not dominate ref add nothing
 
 
 def _improves(y: np.ndarray, points: np.ndarray, ref: np.ndarray) -> bool:

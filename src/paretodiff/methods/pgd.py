@@ -384,9 +384,8 @@ class ParetoDiff:
     def _inside_first(choose, inside: np.ndarray | None, n: int) -> tuple[np.ndarray, dict]:
         """``choose(rows, k) -> (chosen rows, scores)`` applied to the candidates predicted inside
         the target first, then, if they are fewer than ``n``, to the others."""
-        everyone = np.arange(len(inside)) if inside is not None else None
         if inside is None or inside.all() or not inside.any():
-            return choose(everyone if everyone is not None else slice(None), n)
+            return choose(slice(None) if inside is None else np.arange(len(inside)), n)
         first, scores = choose(np.flatnonzero(inside), n)
         if len(first) >= n:
             return first, scores
