@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 from contextlib import contextmanager
@@ -335,6 +336,7 @@ def _use_cores() -> None:
 
 @app.command("optimize")
 def optimize_command(
+    ctx: typer.Context,
     data_csv: Path = typer.Argument(..., metavar="DATA", help="Measured designs: one row per design, a header row; "
                                     "CSV (delimiter , ; or tab detected), .xlsx or .parquet."),
     minimize: Optional[str] = typer.Option(None, "--minimize", help="Objective columns to minimize, comma-separated."),
@@ -421,7 +423,7 @@ def optimize_command(
         from paretodiff.report import write_report
 
         write_report(report, title=f"paretodiff: {len(result.designs)} proposed designs from {data_csv.name}",
-                     command=" ".join(["paretodiff", *sys.argv[1:]]),
+                     command=_command_line(ctx),
                      facts=[roles, *summary.removeprefix("summary: ").split("; ")],
                      batch=result.designs, figure_png=png_bytes(front_figure(X, Y, result.proposals.X, **figure)),
                      overwrite=overwrite)
@@ -453,6 +455,26 @@ def _summary(result, rows: int, dropped: int, seconds: float) -> str:
                      f"(from {gain.min():+.1%} to {gain.max():+.1%} across the {len(gain)} members of the objective model)")
     parts.append(f"{seconds:.0f} s")
     return "summary: " + "; ".join(parts)
+
+
+def _command_line(ctx: typer.Context) -> str:
+    """The command as the user gave it, rebuilt from its parsed parameters (``sys.argv`` is not it
+    when the app runs inside another program, e.g. a test runner): arguments, then the options
+    set on the command line, in the command's own order, shell-quoted."""
+    words = ["paretodiff", ctx.info_name or ""]
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name)
+        value = ctx.params.get(param.name)
+        if source is None or source.name != "COMMANDLINE" or value is None:
+            continue
+        if param.param_type_name == "argument":
+            words += [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        elif getattr(param, "is_flag", False):
+            words.append(param.opts[0] if value else (param.secondary_opts or param.opts)[0])
+        else:
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                words += [param.opts[0], str(v)]
+    return shlex.join(words)
 
 
 def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored: list[str]) -> str:
@@ -560,6 +582,7 @@ def _seed_list(option: str, value: str) -> list[int]:
 
 @app.command("bench")
 def bench_command(
+    ctx: typer.Context,
     task_list: str = typer.Option(BENCH_TASKS, "--tasks", help="Tasks, comma-separated; or the groups synthetic, re, all."),
     method_list: str = typer.Option(
         BENCH_METHODS, "--methods",
@@ -614,7 +637,7 @@ def bench_command(
 
         try:
             summary = bench.run(cells, out, workers=workers, backend=backend, address=address, force=force,
-                                command=" ".join(["paretodiff", *sys.argv[1:]]), progress=progress, compact=compact)
+                                command=_command_line(ctx), progress=progress, compact=compact)
         except ImportError as exc:
             _fail(str(exc))
     text = bench.write_results(out)

@@ -37,7 +37,13 @@ def test_the_report_is_one_self_contained_page_with_the_picture_the_batch_and_th
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', text)) == 1
     rows = re.findall(r"<tr>", text.split("<tbody>")[1])
     assert len(rows) == 6 and "<th>cost_pred</th>" in text and "<th>batch_rank</th>" in text
-    assert "ignored rig" in text and "predicted hypervolume gain" in text and "<pre>paretodiff " in text
+    assert "ignored rig" in text and "predicted hypervolume gain" in text
+    # the command as given, whatever program runs the app (here pytest, whose own argv is not it)
+    command = text.split("<pre>")[1].split("</pre>")[0]
+    assert command.startswith("paretodiff optimize ") and command.endswith("d.csv --minimize cost,mass --maximize "
+                                                                           "strength --ignore rig -n 6 --output " + str(
+                                                                               report.parent / "p.csv") + " --report "
+                                                                           + str(report))
 
 
 def test_a_report_must_be_html_and_is_checked_before_work(tmp_path):
