@@ -46,6 +46,18 @@ def test_any_method_bounds_and_inputs():
     assert result.designs["width"].between(0.5, 3.0).all()
 
 
+@pytest.mark.parametrize("method", ["d-best", "multiple-models", "pgd"])
+def test_bounds_inside_the_datas_range_narrow_the_search_for_every_method(method):
+    spec = {"d-best": "d-best", "multiple-models": TINY_SPECS["multiple-models"], "pgd": paretodiff_spec()}[method]
+    result = paretodiff.optimize(frame(), minimize=["cost"], maximize=["strength"], n=6, seed=0, method=spec,
+                                 bounds={"width": (1.2, 1.5), "layers": (2, 3)})
+    assert result.designs["width"].between(1.2, 1.5).all() and result.designs["layers"].isin([2, 3]).all()
+    assert result.data.space.lower[0] == frame().width.min()  # trained on every row, not only those inside
+    if method == "pgd":
+        assert len(result.designs.drop_duplicates(["width", "height", "layers"])) == 6
+        assert len(result.method.candidates) >= 6 and result.data.space.in_search(result.method.candidates).all()
+
+
 def test_the_strategy_is_batch_by_default_as_on_the_command_line_and_can_be_chosen():
     from paretodiff.api import with_strategy
 
@@ -86,8 +98,10 @@ def test_bad_input_is_an_input_error_naming_the_column():
     assert result.dropped == [5]
     with pytest.raises(InputError, match="no column 'mass'"):
         paretodiff.optimize(frame(), minimize=["cost", "mass"], method="d-best")
-    with pytest.raises(InputError, match="bounds: the data's 'width' range"):
-        paretodiff.optimize(frame(), minimize=["cost", "strength"], bounds={"width": (1.5, 3.0)}, method="d-best")
+    with pytest.raises(InputError, match="bounds: 'width' needs finite lower < upper"):
+        paretodiff.optimize(frame(), minimize=["cost", "strength"], bounds={"width": (3.0, 1.5)}, method="d-best")
+    with pytest.raises(InputError, match="d-best proposes measured designs, and none lies inside the bounds"):
+        paretodiff.optimize(frame(), minimize=["cost", "strength"], bounds={"width": (2.5, 3.0)}, method="d-best")
     with pytest.raises(InputError, match="for a DataFrame"):
         paretodiff.optimize(OfflineData(np.eye(3), np.eye(3)[:, :2]), minimize=["x"], method="d-best")
 

@@ -46,3 +46,30 @@ def test_the_datas_decimal_places_are_kept_and_proposals_rounded_to_them():
     assert DesignSpace.from_dict(space.to_dict()).decimals == space.decimals
     old = {k: v for k, v in space.to_dict().items() if k != "decimals"}  # a file from before
     assert DesignSpace.from_dict(old).decimals == (None, None, None)
+
+
+def test_bounds_inside_the_data_narrow_the_search_box_and_keep_the_training_box():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(0, 10, 40), rng.integers(1, 9, 40), rng.uniform(-1, 1, 40)])
+    Y = np.column_stack([X.sum(1), -X[:, 0]])
+    space = DesignSpace.from_data(X, Y, bounds=([2.0, 3.5, -2.0], [5.0, 6.0, 1.0]))
+    # the box holds the data and the bounds: every row is learned from
+    np.testing.assert_array_equal(space.lower, [X[:, 0].min(), X[:, 1].min(), -2.0])
+    np.testing.assert_array_equal(space.upper, [X[:, 0].max(), X[:, 1].max(), 1.0])
+    np.testing.assert_array_equal(space.search_lower, [2.0, 3.5, -2.0])
+    assert space.narrowed and space.in_search(np.array([[3.0, 4.0, 0.0], [6.0, 4.0, 0.0]])).tolist() == [True, False]
+    lo, hi = space.search_unit()
+    assert (0 <= lo).all() and (lo < hi).all() and (hi <= 1).all() and lo[2] == 0.0
+    out = space.finish(np.array([[9.0, 8.0, 0.5], [0.0, 1.0, -1.0]]))
+    np.testing.assert_array_equal(out, [[5.0, 6.0, 0.5], [2.0, 4.0, -1.0]])  # integers: whole numbers inside
+    again = DesignSpace.from_dict(space.to_dict())
+    np.testing.assert_array_equal(again.search_upper, space.search_upper)
+    plain = DesignSpace.from_data(X, Y)
+    assert not plain.narrowed and "search_lower" not in plain.to_dict()  # files without bounds stay as they were
+    with pytest.raises(InputError, match="no whole number lies inside"):
+        DesignSpace.from_data(X, Y, bounds=([2.0, 3.2, -1], [5.0, 3.8, 1]))
+    with pytest.raises(InputError, match="leave the box"):
+        DesignSpace(space.inputs, space.lower, space.upper, space.kinds, space.objectives, space.senses,
+                    search_lower=space.lower - 1)
+    with pytest.raises(ValueError, match="search_lower and space.search_upper"):
+        DesignSpace.from_dict({**space.to_dict(), "search_upper": None})

@@ -25,7 +25,7 @@ from paretodiff import methods, settings
 from paretodiff.errors import InputError
 from paretodiff.methods.base import Method, OfflineData, Proposals
 from paretodiff.space import DesignSpace
-from paretodiff.tables import training_frame
+from paretodiff.tables import search_bounds, training_frame
 
 
 @dataclass
@@ -81,8 +81,9 @@ def optimize(
         seed: seeds fitting and proposing: the same seed gives the same designs.
         ignore: for a DataFrame, columns that are neither inputs nor objectives (measured
             values such as a stress, an identifier, a date).
-        bounds: for a DataFrame, ``{column: (lower, upper)}`` for some design columns (the
-            others keep the data's range).
+        bounds: for a DataFrame, where to search, ``{column: (lower, upper)}`` for some design
+            columns (the others keep the data's range); bounds inside the data's range narrow
+            the search, every row is still learned from.
         drop_invalid: for a DataFrame, leave out rows with missing or non-finite values
             instead of refusing them.
         strategy: for a pgd method given by name, how the ``n`` are chosen
@@ -167,17 +168,12 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows."""
     X, Y, input_cols, objective_cols, senses, dropped = training_frame(frame, minimize, maximize, inputs, drop_invalid,
                                                                       source, ignore)
-    lower, upper = X.min(axis=0), X.max(axis=0)
     for name, (lo, hi) in (bounds or {}).items():
         if name not in input_cols:
             raise InputError(f"bounds: {name!r} is not a design column ({', '.join(input_cols)})")
-        j = input_cols.index(name)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
             raise InputError(f"bounds: {name!r} needs finite lower < upper, got ({lo}, {hi})")
-        if X[:, j].min() < lo or X[:, j].max() > hi:
-            raise InputError(f"bounds: the data's {name!r} range [{X[:, j].min()}, {X[:, j].max()}] is outside "
-                             f"[{lo}, {hi}]")
-        lower[j], upper[j] = lo, hi
+    lower, upper = search_bounds(X, input_cols, {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()})
     space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
                                   objectives=objective_cols)
     return OfflineData(X, Y, space, str(source)), dropped

@@ -33,11 +33,13 @@ from paretodiff.methods.base import OfflineData  # noqa: E402
 from paretodiff.settings import MAX_SEED  # noqa: E402
 from paretodiff.space import DesignSpace  # noqa: E402
 from paretodiff.tables import (  # noqa: E402
+    bounds_note,
     bounds_table,
     check_table_suffix,
     design_frame,
     design_matrix,
     read_table,
+    search_bounds,
     split_names,
     training_table,
     write_csv,
@@ -345,7 +347,9 @@ def optimize_command(
                                          "an objective or ignored)."),
     ignore: Optional[str] = typer.Option(None, "--ignore", help="Measured columns that are neither design inputs nor "
                                          "objectives, comma-separated."),
-    bounds: Optional[Path] = typer.Option(None, "--bounds", help="Table with columns column,lower,upper (default: the data's range)."),
+    bounds: Optional[Path] = typer.Option(None, "--bounds", help="Where to search: a table with columns column,lower,"
+                                          "upper for some inputs (the others keep the data's range). Bounds inside the "
+                                          "data's range narrow the search; every row is still learned from."),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose, in all."),
     seed: int = _seed_option("Seed of training and sampling: the same seed gives the same designs."),
     method: str = MethodOption,
@@ -387,7 +391,8 @@ def optimize_command(
         _fail(f"--report: {report}: the report is an HTML page; name it .html")
     X, Y, input_cols, objective_cols, senses, dropped = training_table(
         data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols)
-    lower, upper = bounds_table(bounds, input_cols, X) if bounds else (X.min(axis=0), X.max(axis=0))
+    named = bounds_table(bounds, input_cols) if bounds else {}
+    lower, upper = search_bounds(X, input_cols, named)
     space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
                                   objectives=objective_cols)
     _use_cores()
@@ -400,6 +405,8 @@ def optimize_command(
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
     roles = _roles(input_cols, objective_cols, senses, ignore_cols)
     _log(roles, quiet)
+    if named:
+        _log(bounds_note(X, input_cols, named), quiet)
     _log(f"training {spec} on {len(X)} designs", quiet)
     started = time.perf_counter()
     result = api.optimize(OfflineData(X, Y, space, data_csv.name), method=model, n=n, seed=seed)
@@ -410,7 +417,8 @@ def optimize_command(
         _log(f"saved the model to {save_model}", quiet)
     write_table(result.designs, output, overwrite=overwrite)
     _log(f"wrote {len(result.designs)} proposed designs to {output}", quiet)
-    figure = dict(senses=senses, input_names=input_cols, objective_names=objective_cols, lower=lower, upper=upper,
+    figure = dict(senses=senses, input_names=input_cols, objective_names=objective_cols, lower=space.lower,
+                  upper=space.upper,
                   **_predictions(result.proposals.scores, objective_cols))
     if plot is not None:
         from paretodiff.plots import front_plot
@@ -424,7 +432,7 @@ def optimize_command(
 
         write_report(report, title=f"paretodiff: {len(result.designs)} proposed designs from {data_csv.name}",
                      command=_command_line(ctx),
-                     facts=[roles, *summary.removeprefix("summary: ").split("; ")],
+                     facts=[roles, *([bounds_note(X, input_cols, named)] if named else []), *summary.removeprefix("summary: ").split("; ")],
                      batch=result.designs, figure_png=png_bytes(front_figure(X, Y, result.proposals.X, **figure)),
                      overwrite=overwrite)
         _log(f"wrote the report {report}", quiet)

@@ -28,13 +28,14 @@ def initial_population(U: np.ndarray, Y: np.ndarray, n: int, rng: np.random.Gene
     return np.concatenate([best, rng.random((n - len(best), U.shape[1]))])
 
 
-def _surrogate_problem(predict, n_var: int, n_obj: int):
-    """A vectorized pymoo problem on ``[0, 1]^n_var`` whose objectives are ``predict(U)``."""
+def _surrogate_problem(predict, n_var: int, n_obj: int, lower, upper):
+    """A vectorized pymoo problem on the box ``[lower, upper]`` of the unit cube whose objectives
+    are ``predict(U)``."""
     from pymoo.core.problem import Problem
 
     class SurrogateProblem(Problem):
         def __init__(self) -> None:
-            super().__init__(n_var=n_var, n_obj=n_obj, xl=0.0, xu=1.0)
+            super().__init__(n_var=n_var, n_obj=n_obj, xl=lower, xu=upper)
 
         def _evaluate(self, x, out, *args, **kwargs):
             out["F"] = predict(x)
@@ -42,20 +43,24 @@ def _surrogate_problem(predict, n_var: int, n_obj: int):
     return SurrogateProblem()
 
 
-def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicates: bool, seed: int) -> np.ndarray:
-    """Run pymoo's NSGA-II (default operators) on the unit cube from ``start``.
+def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicates: bool, seed: int,
+          lower: np.ndarray | float = 0.0, upper: np.ndarray | float = 1.0) -> np.ndarray:
+    """Run pymoo's NSGA-II (default operators) on the unit cube, or a box inside it, from ``start``.
 
     Args:
         predict: unit-cube designs ``(B, D)`` -> predicted objectives ``(B, m)``, minimized.
-        start: initial population ``(P, D)``; ``P`` is the population size.
+        start: initial population ``(P, D)``; ``P`` is the population size (clipped to the box).
+        lower, upper: the box searched, scalars or ``(D,)`` inside ``[0, 1]`` (a search box,
+            :meth:`paretodiff.space.DesignSpace.search_unit`).
 
     Returns:
-        the final population ``(<= P, D)`` on the unit cube (fewer only if duplicates were dropped).
+        the final population ``(<= P, D)`` in the box (fewer only if duplicates were dropped).
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.optimize import minimize
 
+    start = np.clip(start, lower, upper)
     algorithm = NSGA2(pop_size=len(start), sampling=start, eliminate_duplicates=eliminate_duplicates)
-    problem = _surrogate_problem(predict, start.shape[1], n_obj)
+    problem = _surrogate_problem(predict, start.shape[1], n_obj, lower, upper)
     result = minimize(problem, algorithm, ("n_gen", n_gen), seed=seed, verbose=False)
-    return np.clip(result.pop.get("X"), 0.0, 1.0)
+    return np.clip(result.pop.get("X"), lower, upper)

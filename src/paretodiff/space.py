@@ -10,6 +10,11 @@ A :class:`DesignSpace` holds the design columns' names, the kind of each (``cont
 and the objectives' names and senses.  Every method sees its data through one, so that
 names, senses, bounds and integer columns are handled once, and it is saved with a model.
 A column whose bounds are equal is constant: it scales to 0 and comes back as its value.
+
+The box is where the data and the search live; a *search box* inside it
+(:attr:`DesignSpace.search_lower`, :attr:`DesignSpace.search_upper`) narrows where designs
+may be proposed without narrowing what the models learn from: a user's ``--bounds`` inside
+the data's range train on every row and propose inside the bounds.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class DesignSpace:
         decimals: per design column, the decimal places its values are given with (the data's
             own precision, :func:`data_decimals`), to which proposals are rounded; ``None`` for
             full precision (the default for every column).
+        search_lower, search_upper: the search box ``(D,)``, inside the box: where proposals
+            may lie (default, ``None``: the whole box).
     """
 
     inputs: tuple[str, ...]
@@ -48,10 +55,15 @@ class DesignSpace:
     objectives: tuple[str, ...]
     senses: tuple[str, ...]
     decimals: tuple[int | None, ...] | None = None
+    search_lower: np.ndarray | None = None
+    search_upper: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
-        for name, value in (("lower", lower), ("upper", upper)):
+        search = [np.array(b if v is None else v, dtype=float).reshape(-1)
+                  for v, b in ((self.search_lower, lower), (self.search_upper, upper))]
+        for name, value in (("lower", lower), ("upper", upper), ("search_lower", search[0]),
+                            ("search_upper", search[1])):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
         for name in ("inputs", "kinds", "objectives", "senses"):
@@ -69,12 +81,24 @@ class DesignSpace:
             raise InputError(f"at least 2 distinct objective names are needed, got {list(self.objectives)}")
         if lower.shape != (D,) or upper.shape != (D,):
             raise InputError(f"bounds must give {D} lower and upper values")
+        if self.search_lower.shape != (D,) or self.search_upper.shape != (D,):
+            raise InputError(f"the search bounds must give {D} lower and upper values")
         if len(self.kinds) != D or any(k not in KINDS for k in self.kinds):
             raise InputError(f"kinds must be one of {', '.join(KINDS)} for each of the {D} design columns")
         if len(self.senses) != m or any(s not in SENSES for s in self.senses):
             raise InputError(f"senses must be 'min' or 'max' for each of the {m} objectives")
         for j, name in enumerate(self.inputs):
             _check_range(f"input column {name!r}", lower[j], upper[j], "bounds")
+            lo, hi = self.search_lower[j], self.search_upper[j]
+            _check_range(f"input column {name!r}", lo, hi, "search bounds")
+            if lo == hi and lower[j] < upper[j]:
+                raise InputError(f"input column {name!r}: the search bounds [{lo:g}, {hi:g}] are one point; "
+                                 "give a range")
+            if lo < lower[j] or hi > upper[j]:
+                raise InputError(f"input column {name!r}: the search bounds [{lo:g}, {hi:g}] leave the box "
+                                 f"[{lower[j]:g}, {upper[j]:g}]")
+            if self.kinds[j] == "integer" and np.ceil(lo) > np.floor(hi):
+                raise InputError(f"input column {name!r}: no whole number lies inside its bounds [{lo:g}, {hi:g}]")
 
     # -- construction --------------------------------------------------------------------
 
@@ -88,6 +112,10 @@ class DesignSpace:
         continuous column keeps the decimal places its values are given with
         (:func:`data_decimals`).
 
+        ``bounds`` are where designs are searched for: the box is the smallest that holds them
+        and the data (every row is learned from), and where ``bounds`` lie inside the data's
+        range they become the search box (:attr:`search_lower`, :attr:`search_upper`).
+
         Raises:
             InputError: shapes, names, senses, bounds, or an objective whose range cannot be
                 scaled, naming the column.
@@ -97,7 +125,12 @@ class DesignSpace:
             raise InputError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
         if not (np.isfinite(X).all() and np.isfinite(Y).all()):
             raise InputError("X and Y must be finite")
-        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else bounds
+        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else (np.asarray(b, dtype=float)
+                                                                             for b in bounds)
+        if np.shape(lower) != (X.shape[1],) or np.shape(upper) != (X.shape[1],):
+            raise InputError(f"bounds must give {X.shape[1]} lower and upper values")
+        box = np.minimum(lower, X.min(axis=0)), np.maximum(upper, X.max(axis=0))
+        narrowed = bool(np.any(box[0] < lower) or np.any(box[1] > upper))
         if integer_columns is None:
             integer_columns = [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
         decimals = [None if j in integer_columns else data_decimals(X[:, j]) for j in range(X.shape[1])]
@@ -106,8 +139,8 @@ class DesignSpace:
             raise InputError(f"integer_columns must be distinct column indices below {X.shape[1]}, got {columns}")
         space = cls(
             inputs=tuple(inputs) if inputs is not None else tuple(f"x{j}" for j in range(X.shape[1])),
-            lower=np.asarray(lower, dtype=float), upper=np.asarray(upper, dtype=float),
-            kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
+            lower=box[0], upper=box[1], search_lower=lower if narrowed else None,
+            search_upper=upper if narrowed else None, kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
             objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
             senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals))
         space.check_objectives(Y)
@@ -140,6 +173,22 @@ class DesignSpace:
         return self.upper <= self.lower
 
     @property
+    def narrowed(self) -> bool:
+        """Whether the search box is smaller than the box."""
+        return bool(np.any(self.search_lower > self.lower) or np.any(self.search_upper < self.upper))
+
+    def search_unit(self) -> tuple[np.ndarray, np.ndarray]:
+        """The search box on the unit cube of the box: lower and upper corners ``(D,)`` in ``[0, 1]``
+        (a constant column keeps ``[0, 1]``: it maps back to its value wherever it is)."""
+        lower = np.where(self.constant, 0.0, np.clip(self.to_unit(self.search_lower), 0.0, 1.0))
+        return lower, np.where(self.constant, 1.0, np.clip(self.to_unit(self.search_upper), 0.0, 1.0))
+
+    def in_search(self, X: np.ndarray) -> np.ndarray:
+        """Mask ``(N,)`` of the designs ``X (N, D)`` inside the search box."""
+        X = np.asarray(X, dtype=float)
+        return np.all((X >= self.search_lower) & (X <= self.search_upper), axis=1)
+
+    @property
     def span(self) -> np.ndarray:
         """The box's widths ``(D,)``; a constant column gets width 1."""
         return np.where(self.upper > self.lower, self.upper - self.lower, 1.0)
@@ -156,27 +205,28 @@ class DesignSpace:
 
     def from_unit(self, U: np.ndarray) -> np.ndarray:
         """Unit-cube points ``(N, D)`` -> designs: ``lower + U span``, constant columns at their
-        value, integer columns rounded to whole numbers inside the box, columns with
+        value, integer columns rounded to whole numbers inside the search box, columns with
         :attr:`decimals` rounded to them (not clipped otherwise)."""
         X = self.lower + np.asarray(U, dtype=float) * self.span
         X[:, self.constant] = self.lower[self.constant]
         return self._round(X)
 
     def finish(self, X: np.ndarray) -> np.ndarray:
-        """Designs a method proposed ``(N, D)``, finished: integer columns rounded to whole numbers
-        inside the box, columns with :attr:`decimals` rounded to them, constant columns at
-        their value (a copy; methods keep their designs in
-        the box, and this step changes nothing else, so it may run twice)."""
-        X = np.array(X, dtype=float)
+        """Designs a method proposed ``(N, D)``, finished: clipped to the search box, integer
+        columns rounded to whole numbers inside it, columns with :attr:`decimals` rounded to
+        them, constant columns at their value (a copy; methods keep their designs in the
+        search box, and this step changes nothing else, so it may run twice)."""
+        X = np.clip(np.array(X, dtype=float), self.search_lower, self.search_upper)
         X[:, self.constant] = self.lower[self.constant]
         return self._round(X)
 
     def _round(self, X: np.ndarray) -> np.ndarray:
+        lower, upper = self.search_lower, self.search_upper
         for j in self.integer_columns:
-            X[:, j] = np.clip(np.round(X[:, j]), np.ceil(self.lower[j]), np.floor(self.upper[j]))
+            X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lower[j]), np.floor(upper[j]))
         for j, places in enumerate(self.decimals):
             if places is not None and self.kinds[j] == "continuous" and not self.constant[j]:
-                X[:, j] = np.clip(np.round(X[:, j], places), self.lower[j], self.upper[j])
+                X[:, j] = np.clip(np.round(X[:, j], places), lower[j], upper[j])
         return X
 
     def check_objectives(self, Y: np.ndarray) -> None:
@@ -190,10 +240,12 @@ class DesignSpace:
     # -- files ---------------------------------------------------------------------------
 
     def to_dict(self) -> dict:
-        """JSON-ready (saved in a model file)."""
+        """JSON-ready (saved in a model file; the search box only where it is narrowed)."""
+        search = ({"search_lower": self.search_lower.tolist(), "search_upper": self.search_upper.tolist()}
+                  if self.narrowed else {})
         return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
                 "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses),
-                "decimals": list(self.decimals)}
+                "decimals": list(self.decimals), **search}
 
     @classmethod
     def from_dict(cls, values) -> "DesignSpace":
@@ -205,7 +257,8 @@ class DesignSpace:
         if not isinstance(values, dict):
             raise ValueError("space must be an object")
         entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
-        missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - {"decimals"})
+        optional = {"decimals", "search_lower", "search_upper"}
+        missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - optional)
         if missing or unknown:
             raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
         for key, kind in entries.items():
@@ -219,8 +272,14 @@ class DesignSpace:
         if decimals is not None and not (isinstance(decimals, list) and all(
                 d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in decimals)):
             raise ValueError("space.decimals must be a list of whole numbers or nulls")
+        search = [values.get(k) for k in ("search_lower", "search_upper")]
+        if (search[0] is None) != (search[1] is None) or not all(
+                v is None or (isinstance(v, list) and all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                                                          and math.isfinite(b) for b in v)) for v in search):
+            raise ValueError("space.search_lower and space.search_upper must both be lists of finite numbers")
         try:
-            return cls(**{k: values[k] for k in entries}, decimals=decimals)
+            return cls(**{k: values[k] for k in entries}, decimals=decimals, search_lower=search[0],
+                       search_upper=search[1])
         except InputError as exc:
             raise ValueError(f"space: {exc}") from None
 

@@ -320,32 +320,56 @@ def training_frame(
     return X, Y, inputs, objectives, ["min"] * len(minimize) + ["max"] * len(maximize), dropped
 
 
-def bounds_table(path: Path, inputs: list[str], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds from a CSV with columns ``column,lower,upper``; unlisted inputs get the data's range.
+def bounds_table(path: Path, inputs: list[str]) -> dict[str, tuple[float, float]]:
+    """The bounds a CSV with columns ``column,lower,upper`` gives, ``{column: (lower, upper)}``
+    (:func:`search_bounds` turns them into the search region).
 
     Raises:
-        InputError: unknown columns, non-numeric or reversed bounds, data outside the bounds.
+        InputError: unknown or repeated columns, non-numeric or reversed bounds, naming the line.
     """
     frame = read_table(path)
     for name in ("column", "lower", "upper"):
         if name not in frame.columns:
             raise InputError(f"{path}: the bounds file needs the columns column,lower,upper")
-    lower, upper = X.min(axis=0), X.max(axis=0)
     limits = numeric_columns(frame, ["lower", "upper"], path)
-    seen: set[str] = set()
+    named: dict[str, tuple[float, float]] = {}
     for i, (name, (lo, hi)) in enumerate(zip(frame["column"].astype(str), limits)):
         if name not in inputs:
             raise InputError(f"{path}: line {i + 2}: {name!r} is not an input column ({', '.join(inputs)})")
-        if name in seen:
+        if name in named:
             raise InputError(f"{path}: line {i + 2}: column {name!r} is listed twice")
-        seen.add(name)
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise InputError(f"{path}: line {i + 2}: the bounds of {name!r} must be finite numbers, got {lo}, {hi}")
         if not lo < hi:
             raise InputError(f"{path}: line {i + 2}: lower bound {lo} is not below upper bound {hi}")
+        named[name] = (float(lo), float(hi))
+    return named
+
+
+def search_bounds(X: np.ndarray, inputs: list[str], named: dict[str, tuple[float, float]]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Where to search, ``(lower, upper)`` each ``(D,)``: the bounds ``named`` for some input
+    columns, the data's range ``X (N, D)`` for the others.  Bounds may reach past the data
+    (the box grows) or lie inside its range (the search narrows, every row is still learned
+    from: :meth:`paretodiff.space.DesignSpace.from_data`)."""
+    lower, upper = X.min(axis=0).astype(float), X.max(axis=0).astype(float)
+    for name, (lo, hi) in named.items():
         j = inputs.index(name)
-        if X[:, j].min() < lo or X[:, j].max() > hi:
-            raise InputError(f"{path}: line {i + 2}: the data's {name!r} range [{X[:, j].min()}, {X[:, j].max()}] "
-                             f"is outside [{lo}, {hi}]")
         lower[j], upper[j] = lo, hi
     return lower, upper
+
+
+def bounds_note(X: np.ndarray, inputs: list[str], named: dict[str, tuple[float, float]]) -> str:
+    """One line: the bounds given for which columns, which narrow the search inside the data's
+    range, and which columns keep the data's range."""
+    def place(name: str) -> str:
+        j, (lo, hi) = inputs.index(name), named[name]
+        inside = lo > X[:, j].min() or hi < X[:, j].max()
+        return f"{name} [{lo:g}, {hi:g}]" + (f" (narrower than the data's [{X[:, j].min():g}, {X[:, j].max():g}])"
+                                             if inside else "")
+
+    rest = [c for c in inputs if c not in named]
+    note = "bounds: " + ", ".join(place(c) for c in inputs if c in named)
+    if any(named[c][0] > X[:, inputs.index(c)].min() or named[c][1] < X[:, inputs.index(c)].max() for c in named):
+        note += "; proposals stay inside them, every row is still learned from"
+    return note + (f"; {', '.join(rest)} keep the data's range" if rest else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from paretodiff.errors import InputError
 from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
 from paretodiff.pareto import select_best
 
@@ -27,12 +28,20 @@ class DBest:
         return self
 
     def propose(self, n: int, seed: int) -> Proposals:
-        """The ``min(n, N)`` best designs, padded by random repeats to ``n`` if the data are fewer."""
+        """The ``min(n, N)`` best designs inside the search box, padded by random repeats to ``n``
+        if they are fewer.
+
+        Raises:
+            InputError: no measured design lies inside the search box.
+        """
         if self._data is None:
             raise RuntimeError("fit before proposing")
         n = check_n(n)
-        Y = self._data.Y_min
-        rows = select_best(Y, min(n, len(Y)), benchmark_index_bug=self.benchmark_index_bug)
+        inside = np.flatnonzero(self._data.space.in_search(self._data.X))
+        if len(inside) == 0:
+            raise InputError("d-best proposes measured designs, and none lies inside the bounds")
+        Y = self._data.Y_min[inside]
+        rows = inside[select_best(Y, min(n, len(Y)), benchmark_index_bug=self.benchmark_index_bug)]
         return Proposals(exactly_n(self._data.X[rows], n, np.random.default_rng(seed)))
 
     def settings(self) -> dict:

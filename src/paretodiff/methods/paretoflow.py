@@ -427,7 +427,7 @@ class ParetoFlowMethod:
             fm, fm_facts = self._train_flow(pf, task, device, tmp)
             proxies, proxy_facts = self._train_proxies(pf, task, device, tmp)
         self._task, self._fm, self._proxies = task, fm, proxies
-        self._bounds = (data.lower.copy(), data.upper.copy())
+        self._bounds = (data.space.search_lower.copy(), data.space.search_upper.copy())  # where it may propose
         self._facts = {"device": str(device), **fm_facts, **proxy_facts}
         return self
 
@@ -512,7 +512,7 @@ class ParetoFlowMethod:
     # -- propose -------------------------------------------------------------------------
 
     def propose(self, n: int, seed: int) -> Proposals:
-        """``n`` designs ``(n, D)``: ParetoFlow's kept archive entries, clipped to the box.
+        """``n`` designs ``(n, D)``: ParetoFlow's kept archive entries, clipped to the search box.
 
         Raises:
             RuntimeError: called before ``fit``.

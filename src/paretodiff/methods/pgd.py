@@ -142,6 +142,14 @@ class ParetoDiff:
         """Designs ``(N, D)`` -> ``[-1, 1]^D`` (float32)."""
         return torch.as_tensor(2.0 * self.space.to_unit(X) - 1.0, dtype=torch.float32)
 
+    def _into_search_box(self, U: torch.Tensor) -> torch.Tensor:
+        """Samples ``(N, D)`` on ``[-1, 1]^D`` projected into the search box (the chains run in
+        the whole box, where the generator learned every row; a no-op without narrowed bounds)."""
+        if not self.space.narrowed:
+            return U
+        lower, upper = (torch.as_tensor(2.0 * b - 1.0, dtype=U.dtype) for b in self.space.search_unit())
+        return torch.maximum(torch.minimum(U, upper), lower)
+
     def _from_unit(self, U: torch.Tensor) -> np.ndarray:
         """``[-1, 1]^D`` -> designs ``(N, D)`` (integer columns rounded, constant columns kept)."""
         return self.space.from_unit((U.double().numpy() + 1.0) / 2.0)
@@ -420,7 +428,8 @@ class ParetoDiff:
             return selection.pessimistic(mean.double().numpy(), std.double().numpy(), c.kappa)
 
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
-        found = search.nsga2(predict, self.space.to_unit(start), self.space.n_obj, generations, True, seed)
+        found = search.nsga2(predict, self.space.to_unit(start), self.space.n_obj, generations, True, seed,
+                             *self.space.search_unit())
         return self.space.from_unit(found)
 
     def _predictions_in_user_units(self, mean: np.ndarray, std: np.ndarray) -> dict[str, np.ndarray]:
@@ -447,7 +456,7 @@ class ParetoDiff:
             guide = samplers.Guide(gradient, scale.reshape(-1, 1))
         with tqdm(total=self.n_sample_steps, desc="sample", unit="step", disable=self.quiet, leave=False) as bar:
             with torch.inference_mode() if guide is None else contextlib.nullcontext():
-                U = self._sample(x, generator, guide, bar.update)
+                U = self._into_search_box(self._sample(x, generator, guide, bar.update))
             with torch.inference_mode():
                 utility = self.utility(U, torch.ones(len(U), dtype=torch.long)).double().numpy()
         X = self._from_unit(U)

@@ -326,7 +326,7 @@ class SurrogateMethod(abc.ABC):
         return torch.cat(pred).double().numpy() if pred else np.zeros((0, self._data.n_obj))
 
     def propose(self, n: int, seed: int) -> Proposals:
-        """NSGA-II's final population on the surrogates, ``(n, D)`` designs in the box."""
+        """NSGA-II's final population on the surrogates, ``(n, D)`` designs in the search box."""
         if self._data is None:
             raise RuntimeError("fit before proposing")
         n = check_n(n)
@@ -334,12 +334,12 @@ class SurrogateMethod(abc.ABC):
         start, cpu_start = time.perf_counter(), time.process_time()
         population = initial_population(self._U, self._data.Y_min, self.config.pop_size or n, rng)
         U = nsga2(self.predict, population, self._data.n_obj, self.config.n_gen,
-                  self.config.eliminate_duplicates, seed)
+                  self.config.eliminate_duplicates, seed, *self._data.space.search_unit())
         self._facts["search_seconds"] = time.perf_counter() - start
         self._facts["search_cpu_seconds"] = time.process_time() - cpu_start
         self._facts["final_population"] = len(U)
         space = self._data.space
-        return Proposals(exactly_n(np.clip(space.from_unit(U), space.lower, space.upper), n, rng))
+        return Proposals(exactly_n(np.clip(space.from_unit(U), space.search_lower, space.search_upper), n, rng))
 
     def settings(self) -> dict:
         return {"preset": self.preset, **self.config.to_dict()}
