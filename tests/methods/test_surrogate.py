@@ -214,3 +214,16 @@ def test_multi_head_shares_one_trunk(data):
 def test_propose_before_fit_raises():
     with pytest.raises(RuntimeError):
         MultipleModels(**TINY).propose(4, seed=0)
+
+
+def test_a_population_larger_than_n_gives_its_n_best_by_predicted_fronts_and_crowding(data):
+    method = MultipleModels(**{**TINY, "pop_size": 64}).fit(data, seed=0)
+    X = method.propose(8, seed=0).X
+    assert X.shape == (8, data.n_var) and len(np.unique(X, axis=0)) == 8
+    predicted = method.predict(data.space.to_unit(X))
+    population = method.predict(data.space.to_unit(method.propose(64, seed=0).X))
+    # none of the 8 is predicted dominated by a member of the whole population
+    dominated = [(np.all(population <= p, axis=1) & np.any(population < p, axis=1)).any() for p in predicted]
+    assert not any(dominated)
+    # crowding keeps the ends of the predicted front: each objective's best value is among the 8
+    np.testing.assert_allclose(predicted.min(axis=0), population.min(axis=0))

@@ -71,6 +71,7 @@ from paretodiff import settings
 from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
 from paretodiff.generative.training import early_stopping
 from paretodiff.runtime import seeded
+from paretodiff.pareto import select_best
 from paretodiff.search import initial_population, nsga2
 
 
@@ -326,7 +327,8 @@ class SurrogateMethod(abc.ABC):
         return torch.cat(pred).double().numpy() if pred else np.zeros((0, self._data.n_obj))
 
     def propose(self, n: int, seed: int) -> Proposals:
-        """NSGA-II's final population on the surrogates, ``(n, D)`` designs in the search box."""
+        """NSGA-II's final population on the surrogates, ``(n, D)`` designs in the search box (of a
+        population larger than ``n``, the ``n`` best by predicted fronts and crowding distance)."""
         if self._data is None:
             raise RuntimeError("fit before proposing")
         n = check_n(n)
@@ -338,6 +340,8 @@ class SurrogateMethod(abc.ABC):
         self._facts["search_seconds"] = time.perf_counter() - start
         self._facts["search_cpu_seconds"] = time.process_time() - cpu_start
         self._facts["final_population"] = len(U)
+        if len(U) > n:  # a population larger than n (pop_size): the n best by predicted fronts and crowding
+            U = U[select_best(self.predict(U), n)]
         space = self._data.space
         return Proposals(exactly_n(np.clip(space.from_unit(U), space.search_lower, space.search_upper), n, rng))
 
