@@ -62,7 +62,7 @@ def test_ignored_columns_are_neither_inputs_nor_objectives():
     frame = FRAME.assign(stress_MPa=[200.0, 180.0, 150.0, 300.0])
     frame = pd.concat([frame] * 5, ignore_index=True)
     frame["height_mm"] += np.arange(len(frame)) * 0.01
-    X, Y, inputs, objectives, senses, _ = training_frame(frame, ["energy_J"], ["margin"], None, False,
+    X, Y, inputs, objectives, senses, *_ = training_frame(frame, ["energy_J"], ["margin"], None, False,
                                                          ignore=["stress_MPa"])
     assert inputs == ["n_ribs", "height_mm"] and objectives == ["energy_J", "margin"] and X.shape == (20, 2)
     for ignore, message in ((["nope"], "--ignore: no column 'nope'"), (["margin"], "--ignore: column 'margin' is also an objective")):

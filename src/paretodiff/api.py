@@ -68,6 +68,7 @@ def optimize(
     drop_invalid: bool = False,
     strategy: str | None = None,
     target: str | Sequence[str] = (),
+    constraints: str | Sequence[str] = (),
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
 
@@ -93,6 +94,10 @@ def optimize(
         target: for a pgd method, thresholds on objectives in your units, ``"cost<=100,mass<2"``
             or ``["cost<=100", "mass<2"]``: the designs predicted to meet them all are chosen
             first (score ``in_target``).
+        constraints: for a DataFrame, measured columns that must meet a limit, ``"stress<=250"``
+            or ``["stress<=250", "margin>=0.1"]`` (neither inputs nor objectives): pgd learns them
+            with the objectives, proposes designs predicted to meet them first and scores each
+            with ``p_feasible``; d-best proposes measured designs that meet them first.
 
     Raises:
         InputError: bad data, names, bounds or settings (one line naming the column).
@@ -100,9 +105,10 @@ def optimize(
     dropped: list[int] = []
     if isinstance(data, pd.DataFrame):
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
-                                     bounds, drop_invalid, ignore=list(ignore))
-    elif minimize or maximize or inputs or ignore or bounds:
-        raise InputError("minimize, maximize, inputs, ignore and bounds are for a DataFrame; OfflineData has its space")
+                                     bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints))
+    elif minimize or maximize or inputs or ignore or bounds or constraints:
+        raise InputError("minimize, maximize, inputs, ignore, bounds and constraints are for a DataFrame; OfflineData "
+                         "has its space")
     settings.check_seed(seed)
     if isinstance(method, str):
         method = with_strategy(method, strategy)
@@ -118,6 +124,11 @@ def optimize(
     return Result(frame, proposals, model, data, renamed, dropped)
 
 
+def split_terms(terms: str | Sequence[str]) -> list[str]:
+    """``"a<=1,b>=2"`` or ``["a<=1", "b>=2"]`` -> ``["a<=1", "b>=2"]``."""
+    return [t.strip() for t in terms.split(",") if t.strip()] if isinstance(terms, str) else list(terms)
+
+
 def set_target(model: Method, target: str | Sequence[str], objectives: Sequence[str]) -> None:
     """Put the thresholds ``target`` into a pgd model's selection settings, checked against the objectives."""
     import dataclasses
@@ -126,7 +137,7 @@ def set_target(model: Method, target: str | Sequence[str], objectives: Sequence[
     from paretodiff.methods.pgd_config import from_dict, with_overrides
     from paretodiff.selection import parse_target
 
-    terms = [t.strip() for t in target.split(",") if t.strip()] if isinstance(target, str) else list(target)
+    terms = split_terms(target)
     if not isinstance(model, ParetoDiff):
         raise InputError(f"--target: thresholds are used by the pgd methods (with an objective model), "
                          f"not by {type(model).__name__}")
@@ -164,10 +175,13 @@ def with_strategy(spec: str, strategy: str | None = None) -> str:
 
 def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], inputs: list[str] | None,
                  bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
-                 source: str = "the table", ignore: list[str] | None = None) -> tuple[OfflineData, list[int]]:
-    """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows."""
-    X, Y, input_cols, objective_cols, senses, dropped = training_frame(frame, minimize, maximize, inputs, drop_invalid,
-                                                                      source, ignore)
+                 source: str = "the table", ignore: list[str] | None = None,
+                 constraints: list[str] | None = None) -> tuple[OfflineData, list[int]]:
+    """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows.
+    ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`)."""
+    rules = parse_constraints(constraints or [])
+    table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules])
+    X, Y, input_cols, objective_cols, senses, dropped = table[:6]
     for name, (lo, hi) in (bounds or {}).items():
         if name not in input_cols:
             raise InputError(f"bounds: {name!r} is not a design column ({', '.join(input_cols)})")
@@ -175,8 +189,18 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
             raise InputError(f"bounds: {name!r} needs finite lower < upper, got ({lo}, {hi})")
     lower, upper = search_bounds(X, input_cols, {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()})
     space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
-                                  objectives=objective_cols)
-    return OfflineData(X, Y, space, str(source)), dropped
+                                  objectives=objective_cols, constraints=rules)
+    return OfflineData(X, Y, space, str(source), table.G), dropped
+
+
+def parse_constraints(terms: Sequence[str]) -> tuple:
+    """:func:`paretodiff.constraints.parse`, its errors as one-line :class:`InputError` naming ``--constraint``."""
+    from paretodiff import constraints
+
+    try:
+        return constraints.parse(terms)
+    except ValueError as exc:
+        raise InputError(f"--constraint: {exc}") from None
 
 
 def proposals_frame(proposals: Proposals, space: DesignSpace) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -185,7 +209,8 @@ def proposals_frame(proposals: Proposals, space: DesignSpace) -> tuple[pd.DataFr
     score with no more digits than it warrants (:func:`rounded_scores`)."""
     frame = pd.DataFrame(proposals.X, columns=list(space.inputs))
     renamed = {}
-    for name, values in rounded_scores(proposals.scores, space.objectives).items():
+    predicted = space.objectives + tuple(c.name for c in space.constraints)
+    for name, values in rounded_scores(proposals.scores, predicted).items():
         column = _free_name(name, frame.columns)
         if column != name:
             renamed[name] = column
@@ -209,8 +234,9 @@ def rounded_scores(scores: Mapping[str, np.ndarray], objectives: Sequence[str]) 
             pred = np.asarray(scores[f"{name}_pred"], dtype=float)
             out[f"{name}_pred"] = np.array([round(float(v), int(k)) for v, k in zip(pred, places)])
             out[f"{name}_std"] = _significant(std, 2)
-    if "p_undominated" in scores:
-        out["p_undominated"] = np.round(np.asarray(scores["p_undominated"], dtype=float), 3)
+    for name in ("p_undominated", "p_feasible"):
+        if name in scores:
+            out[name] = np.round(np.asarray(scores[name], dtype=float), 3)
     for name, digits in SIGNIFICANT.items():
         if name in scores:
             out[name] = _significant(np.asarray(scores[name], dtype=float), digits)

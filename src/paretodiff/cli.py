@@ -27,7 +27,7 @@ from typer.core import TyperGroup
 # spinning threads turned a 3-second fit into a minute (set before torch is imported).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from paretodiff import data, evaluation, files, methods, signals, tasks  # noqa: E402
+from paretodiff import constraints, data, evaluation, files, methods, signals, tasks  # noqa: E402
 from paretodiff.errors import InputError, ModelError, Terminated  # noqa: E402
 from paretodiff.methods.base import OfflineData  # noqa: E402
 from paretodiff.settings import MAX_SEED  # noqa: E402
@@ -361,6 +361,11 @@ def optimize_command(
     target: Optional[str] = typer.Option(None, "--target", help="pgd methods: thresholds on objectives in your units, "
                                          "comma-separated (cost<=100,mass<2); designs predicted to meet them all "
                                          "are chosen first (in_target = 1)."),
+    constraint: Optional[list[str]] = typer.Option(None, "--constraint", help="A measured column that must meet a "
+                                                   "limit, e.g. \"max_stress_MPa<=250\" (repeat it, or separate "
+                                                   "by commas); neither an input nor an objective. pgd learns it and "
+                                                   "proposes designs predicted to meet every limit first "
+                                                   "(p_feasible)."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
@@ -380,6 +385,7 @@ def optimize_command(
     input_cols, ignore_cols = split_names("--inputs", inputs), split_names("--ignore", ignore)
     spec = _method_spec(api.with_strategy(method, strategy), preset=preset, generative=generative, sampler=sampler,
                         steps=steps)
+    rules = api.parse_constraints([t for term in constraint or [] for t in api.split_terms(term)])
     if save_model is not None and not _is_pgd(spec):
         _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
     _check_outputs([files.Output("-o", output), files.Output("--plot", plot), files.Output("--report", report),
@@ -389,12 +395,13 @@ def optimize_command(
     check_table_suffix("-o", output)
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         _fail(f"--report: {report}: the report is an HTML page; name it .html")
-    X, Y, input_cols, objective_cols, senses, dropped = training_table(
-        data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols)
+    table = training_table(data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols,
+                           [r.name for r in rules])
+    X, Y, input_cols, objective_cols, senses, dropped = table[:6]
     named = bounds_table(bounds, input_cols) if bounds else {}
     lower, upper = search_bounds(X, input_cols, named)
     space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
-                                  objectives=objective_cols)
+                                  objectives=objective_cols, constraints=rules)
     _use_cores()
     model = methods.make(spec)
     model.quiet = quiet
@@ -403,13 +410,13 @@ def optimize_command(
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
-    roles = _roles(input_cols, objective_cols, senses, ignore_cols)
+    roles = _roles(input_cols, objective_cols, senses, ignore_cols, rules, table.G)
     _log(roles, quiet)
     if named:
         _log(bounds_note(X, input_cols, named), quiet)
     _log(f"training {spec} on {len(X)} designs", quiet)
     started = time.perf_counter()
-    result = api.optimize(OfflineData(X, Y, space, data_csv.name), method=model, n=n, seed=seed)
+    result = api.optimize(OfflineData(X, Y, space, data_csv.name, table.G), method=model, n=n, seed=seed)
     for name, column in result.renamed.items():
         _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
     if save_model is not None:
@@ -454,6 +461,9 @@ def _summary(result, rows: int, dropped: int, seconds: float) -> str:
     if "p_undominated" in scores:
         likely = int((scores["p_undominated"] >= 0.5).sum())
         parts[-1] += f", {likely} predicted undominated by every measured design (p_undominated >= 0.5)"
+    if "p_feasible" in scores:
+        parts.append(f"{int((scores['p_feasible'] >= 0.5).sum())} of them predicted to meet the constraints "
+                     "(p_feasible >= 0.5)")
     if "in_target" in scores:
         terms = ", ".join(result.method.config.selection.target)
         parts.append(f"{int(scores['in_target'].sum())} of them predicted inside the target ({terms})")
@@ -485,13 +495,16 @@ def _command_line(ctx: typer.Context) -> str:
     return shlex.join(words)
 
 
-def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored: list[str]) -> str:
-    """One line: which column got which role."""
+def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored: list[str], rules=(),
+           G: np.ndarray | None = None) -> str:
+    """One line: which column got which role (with constraints, how many measured rows meet them)."""
     def names(cols: list[str]) -> str:
         return ", ".join(cols) if len(cols) <= 12 else ", ".join(cols[:12]) + f" ... ({len(cols)} in all)"
 
     return (f"columns: inputs {names(inputs)}; objectives "
             + ", ".join(f"{c} ({'minimized' if s == 'min' else 'maximized'})" for c, s in zip(objectives, senses))
+            + (f"; constraints {', '.join(map(str, rules))} (met by {int(constraints.feasible(G, rules).sum())} of "
+               f"{len(G)} rows)" if rules else "")
             + (f"; ignored {names(ignored)}" if ignored else ""))
 
 

@@ -28,23 +28,26 @@ def initial_population(U: np.ndarray, Y: np.ndarray, n: int, rng: np.random.Gene
     return np.concatenate([best, rng.random((n - len(best), U.shape[1]))])
 
 
-def _surrogate_problem(predict, n_var: int, n_obj: int, lower, upper):
+def _surrogate_problem(predict, n_var: int, n_obj: int, lower, upper, n_constr: int = 0):
     """A vectorized pymoo problem on the box ``[lower, upper]`` of the unit cube whose objectives
-    are ``predict(U)``."""
+    are ``predict(U)`` (with ``n_constr`` constraints, ``predict`` returns ``(F, G)``)."""
     from pymoo.core.problem import Problem
 
     class SurrogateProblem(Problem):
         def __init__(self) -> None:
-            super().__init__(n_var=n_var, n_obj=n_obj, xl=lower, xu=upper)
+            super().__init__(n_var=n_var, n_obj=n_obj, n_ieq_constr=n_constr, xl=lower, xu=upper)
 
         def _evaluate(self, x, out, *args, **kwargs):
-            out["F"] = predict(x)
+            if n_constr:
+                out["F"], out["G"] = predict(x)
+            else:
+                out["F"] = predict(x)
 
     return SurrogateProblem()
 
 
 def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicates: bool, seed: int,
-          lower: np.ndarray | float = 0.0, upper: np.ndarray | float = 1.0) -> np.ndarray:
+          lower: np.ndarray | float = 0.0, upper: np.ndarray | float = 1.0, n_constr: int = 0) -> np.ndarray:
     """Run pymoo's NSGA-II (default operators) on the unit cube, or a box inside it, from ``start``.
 
     Args:
@@ -52,6 +55,8 @@ def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicat
         start: initial population ``(P, D)``; ``P`` is the population size (clipped to the box).
         lower, upper: the box searched, scalars or ``(D,)`` inside ``[0, 1]`` (a search box,
             :meth:`paretodiff.space.DesignSpace.search_unit`).
+        n_constr: constraints ``G <= 0`` (pymoo's constrained domination); with any,
+            ``predict`` returns ``(F (B, m), G (B, n_constr))``.
 
     Returns:
         the final population ``(<= P, D)`` in the box (fewer only if duplicates were dropped).
@@ -61,6 +66,6 @@ def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicat
 
     start = np.clip(start, lower, upper)
     algorithm = NSGA2(pop_size=len(start), sampling=start, eliminate_duplicates=eliminate_duplicates)
-    problem = _surrogate_problem(predict, start.shape[1], n_obj, lower, upper)
+    problem = _surrogate_problem(predict, start.shape[1], n_obj, lower, upper, n_constr)
     result = minimize(problem, algorithm, ("n_gen", n_gen), seed=seed, verbose=False)
     return np.clip(result.pop.get("X"), lower, upper)

@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from paretodiff.constraints import OPS, Constraint
 from paretodiff.errors import InputError
 
 KINDS = ("continuous", "integer")
@@ -46,6 +47,8 @@ class DesignSpace:
             full precision (the default for every column).
         search_lower, search_upper: the search box ``(D,)``, inside the box: where proposals
             may lie (default, ``None``: the whole box).
+        constraints: measured columns that must meet a limit (:mod:`paretodiff.constraints`),
+            neither inputs nor objectives; none by default.
     """
 
     inputs: tuple[str, ...]
@@ -57,6 +60,7 @@ class DesignSpace:
     decimals: tuple[int | None, ...] | None = None
     search_lower: np.ndarray | None = None
     search_upper: np.ndarray | None = None
+    constraints: tuple[Constraint, ...] = ()
 
     def __post_init__(self) -> None:
         lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
@@ -68,6 +72,13 @@ class DesignSpace:
             object.__setattr__(self, name, value)
         for name in ("inputs", "kinds", "objectives", "senses"):
             object.__setattr__(self, name, tuple(str(v) for v in getattr(self, name)))
+        rules = tuple(Constraint(str(c[0]), str(c[1]), float(c[2])) for c in self.constraints)
+        object.__setattr__(self, "constraints", rules)
+        names = [c.name for c in rules]
+        if len(set(names)) != len(names) or set(names) & set(self.inputs + self.objectives):
+            raise InputError(f"constraint columns must be distinct and neither inputs nor objectives, got {names}")
+        if any(c.op not in OPS or not math.isfinite(c.limit) for c in rules):
+            raise InputError(f"constraints must be name <= or >= a finite limit, got {[str(c) for c in rules]}")
         D, m = len(self.inputs), len(self.objectives)
         decimals = (None,) * D if self.decimals is None else tuple(self.decimals)
         if len(decimals) != D or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)
@@ -106,7 +117,8 @@ class DesignSpace:
     def from_data(cls, X: np.ndarray, Y: np.ndarray, *, senses: Sequence[str] | None = None,
                   bounds: tuple[Sequence[float], Sequence[float]] | None = None,
                   integer_columns: Sequence[int] | None = None, inputs: Sequence[str] | None = None,
-                  objectives: Sequence[str] | None = None) -> "DesignSpace":
+                  objectives: Sequence[str] | None = None,
+                  constraints: Sequence[Constraint] = ()) -> "DesignSpace":
         """The space of a table: bounds default to the data's range, integer columns to those
         holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``; each
         continuous column keeps the decimal places its values are given with
@@ -140,9 +152,11 @@ class DesignSpace:
         space = cls(
             inputs=tuple(inputs) if inputs is not None else tuple(f"x{j}" for j in range(X.shape[1])),
             lower=box[0], upper=box[1], search_lower=lower if narrowed else None,
-            search_upper=upper if narrowed else None, kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
+            search_upper=upper if narrowed else None,
+            kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
             objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
-            senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals))
+            senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals),
+            constraints=tuple(constraints))
         space.check_objectives(Y)
         return space
 
@@ -162,6 +176,10 @@ class DesignSpace:
     @property
     def n_obj(self) -> int:
         return len(self.objectives)
+
+    @property
+    def n_constr(self) -> int:
+        return len(self.constraints)
 
     @property
     def integer_columns(self) -> list[int]:
@@ -243,9 +261,10 @@ class DesignSpace:
         """JSON-ready (saved in a model file; the search box only where it is narrowed)."""
         search = ({"search_lower": self.search_lower.tolist(), "search_upper": self.search_upper.tolist()}
                   if self.narrowed else {})
+        rules = {"constraints": [[c.name, c.op, c.limit] for c in self.constraints]} if self.constraints else {}
         return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
                 "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses),
-                "decimals": list(self.decimals), **search}
+                "decimals": list(self.decimals), **search, **rules}
 
     @classmethod
     def from_dict(cls, values) -> "DesignSpace":
@@ -257,7 +276,7 @@ class DesignSpace:
         if not isinstance(values, dict):
             raise ValueError("space must be an object")
         entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
-        optional = {"decimals", "search_lower", "search_upper"}
+        optional = {"decimals", "search_lower", "search_upper", "constraints"}
         missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - optional)
         if missing or unknown:
             raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
@@ -277,9 +296,15 @@ class DesignSpace:
                 v is None or (isinstance(v, list) and all(isinstance(b, (int, float)) and not isinstance(b, bool)
                                                           and math.isfinite(b) for b in v)) for v in search):
             raise ValueError("space.search_lower and space.search_upper must both be lists of finite numbers")
+        rules = values.get("constraints", [])
+        if not (isinstance(rules, list) and all(
+                isinstance(r, list) and len(r) == 3 and isinstance(r[0], str) and r[1] in OPS
+                and isinstance(r[2], (int, float)) and not isinstance(r[2], bool) and math.isfinite(r[2])
+                for r in rules)):
+            raise ValueError("space.constraints must be a list of [column, '<=' or '>=', finite limit]")
         try:
             return cls(**{k: values[k] for k in entries}, decimals=decimals, search_lower=search[0],
-                       search_upper=search[1])
+                       search_upper=search[1], constraints=tuple(Constraint(*r) for r in rules))
         except InputError as exc:
             raise ValueError(f"space: {exc}") from None
 

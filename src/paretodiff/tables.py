@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -251,11 +252,26 @@ def split_names(option: str, value: str | None) -> list[str]:
     return names
 
 
+class TrainingTable(NamedTuple):
+    """A user's table, checked: ``X (N, D)``, ``Y (N, m)`` (the user's senses), the input and
+    objective names, the senses (``"min"`` / ``"max"`` per objective), the table's line numbers
+    of the rows dropped (only with ``drop_invalid``) and ``G (N, c)``, the constraint columns'
+    values (``(N, 0)`` without constraints)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    inputs: list[str]
+    objectives: list[str]
+    senses: list[str]
+    dropped: list[int]
+    G: np.ndarray
+
+
 def training_table(path: Path, minimize: list[str], maximize: list[str], inputs: list[str] | None,
-                   drop_invalid: bool, ignore: list[str] | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
+                   drop_invalid: bool, ignore: list[str] | None = None,
+                   constrained: list[str] | None = None) -> TrainingTable:
     """:func:`training_frame` of a table file (:func:`read_table`)."""
-    return training_frame(read_table(path), minimize, maximize, inputs, drop_invalid, path, ignore)
+    return training_frame(read_table(path), minimize, maximize, inputs, drop_invalid, path, ignore, constrained)
 
 
 def training_frame(
@@ -266,16 +282,13 @@ def training_frame(
     drop_invalid: bool,
     source: Path | str = "the table",
     ignore: list[str] | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str], list[str], list[int]]:
-    """Designs and objectives from a user's table, checked.
+    constrained: list[str] | None = None,
+) -> TrainingTable:
+    """Designs, objectives and constraint columns from a user's table, checked.
 
-    The inputs are ``inputs``, or by default every column that is neither an objective nor in
-    ``ignore`` (measured columns that are neither, such as a stress read off a test).
-
-    Returns:
-        ``X (N, D)``, ``Y (N, m)``, input names, objective names, senses (``"min"`` /
-        ``"max"`` per objective) and the CSV line numbers of the rows dropped (only with
-        ``drop_invalid``).
+    The inputs are ``inputs``, or by default every column that is neither an objective, nor a
+    constraint column (``constrained``), nor in ``ignore`` (measured columns that are
+    neither, such as an identifier).
 
     Raises:
         InputError: unknown or missing columns, non-numeric cells, non-finite values (unless
@@ -289,25 +302,30 @@ def training_frame(
         raise InputError("--minimize/--maximize: at least 2 objective columns are needed")
     if set(minimize) & set(maximize):
         raise InputError(f"--minimize/--maximize: column {min(set(minimize) & set(maximize))!r} is in both")
-    ignore = list(ignore or [])
+    ignore, constrained = list(ignore or []), list(constrained or [])
     for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs or []),
-                          ("--ignore", ignore)):
+                          ("--ignore", ignore), ("--constraint", constrained)):
         for name in names:
             if name not in columns:
                 raise InputError(f"{option}: no column {name!r} in {path} (columns: {', '.join(columns)})")
     for option, names in (("--inputs", inputs or []), ("--ignore", ignore)):
         if set(names) & set(objectives):
             raise InputError(f"{option}: column {min(set(names) & set(objectives))!r} is also an objective")
-    if set(inputs or []) & set(ignore):
-        raise InputError(f"--ignore: column {min(set(inputs) & set(ignore))!r} is also in --inputs")
-    inputs = [c for c in columns if c not in objectives and c not in ignore] if not inputs else inputs
+    for option, names in (("--ignore", ignore), ("--constraint", constrained)):
+        if set(inputs or []) & set(names):
+            raise InputError(f"{option}: column {min(set(inputs) & set(names))!r} is also in --inputs")
+    if set(constrained) & set(objectives + ignore):
+        raise InputError(f"--constraint: column {min(set(constrained) & set(objectives + ignore))!r} is also an "
+                         "objective or ignored")
+    others = set(objectives) | set(ignore) | set(constrained)
+    inputs = [c for c in columns if c not in others] if not inputs else inputs
     if not inputs:
         raise InputError(f"{path}: no input columns left besides the objectives")
     if frame.empty:
         raise InputError(f"{path}: the table has no rows")
     frame = frame.copy()
     frame.columns = columns
-    values = numeric_columns(frame, inputs + objectives, path, allow_missing=True)
+    values = numeric_columns(frame, inputs + objectives + constrained, path, allow_missing=True)
     bad = ~np.isfinite(values).all(axis=1)
     dropped = [int(i) + 2 for i in np.flatnonzero(bad)]
     if bad.any() and not drop_invalid:
@@ -316,8 +334,9 @@ def training_frame(
     values = values[~bad]
     if len(values) < MIN_ROWS:
         raise InputError(f"{path}: {len(values)} valid rows; at least {MIN_ROWS} are needed")
-    X, Y = values[:, : len(inputs)], values[:, len(inputs):]
-    return X, Y, inputs, objectives, ["min"] * len(minimize) + ["max"] * len(maximize), dropped
+    D, m = len(inputs), len(objectives)
+    return TrainingTable(values[:, :D], values[:, D:D + m], inputs, objectives,
+                         ["min"] * len(minimize) + ["max"] * len(maximize), dropped, values[:, D + m:])
 
 
 def bounds_table(path: Path, inputs: list[str]) -> dict[str, tuple[float, float]]:

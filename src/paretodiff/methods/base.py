@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from paretodiff import constraints
 from paretodiff.errors import InputError
 from paretodiff.space import DesignSpace
 
@@ -30,23 +31,31 @@ class OfflineData:
         space: names, kinds, bounds and senses; default: the data's range, all minimized,
             integer columns where every value is whole (:meth:`DesignSpace.from_data`).
         name: a label for logs and file names (the task's name in the benchmark).
+        G: the measured values of the space's constraint columns ``(N, c)`` in the user's
+            units (:mod:`paretodiff.constraints`); ``None`` (``(N, 0)``) without constraints.
     """
 
     X: np.ndarray
     Y: np.ndarray
     space: DesignSpace | None = None
     name: str = "data"
+    G: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         X, Y = np.asarray(self.X, dtype=float), np.asarray(self.Y, dtype=float)
         space = self.space if self.space is not None else DesignSpace.from_data(X, Y)
+        G = np.zeros((len(X), 0)) if self.G is None else np.asarray(self.G, dtype=float)
+        if G.shape != (len(X), space.n_constr):
+            raise InputError(f"G {G.shape} does not fit {len(X)} rows and the space's {space.n_constr} constraint(s)")
+        if not np.isfinite(G).all():
+            raise InputError("G must be finite")
         if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y) or X.shape[1] != space.n_var or Y.shape[1] != space.n_obj:
             raise InputError(f"X {X.shape} and Y {Y.shape} do not fit a space of {space.n_var} design columns and "
                              f"{space.n_obj} objectives")
         if not (np.isfinite(X).all() and np.isfinite(Y).all()):
             raise InputError("X and Y must be finite")
         space.check_objectives(Y)
-        for name, value in (("X", X), ("Y", Y), ("space", space)):
+        for name, value in (("X", X), ("Y", Y), ("space", space), ("G", G)):
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -66,6 +75,11 @@ class OfflineData:
     def Y_min(self) -> np.ndarray:
         """The objectives as minimizations ``(N, m)`` (maximized columns negated)."""
         return self.space.minimized(self.Y)
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """Mask ``(N,)`` of the measured designs that meet every constraint (all without any)."""
+        return constraints.feasible(self.G, self.space.constraints)
 
     @property
     def lower(self) -> np.ndarray:
@@ -129,6 +143,13 @@ def exactly_n(X: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     if len(X) >= n:
         return X[:n]
     return np.concatenate([X, X[rng.integers(0, len(X), n - len(X))]])
+
+
+def refuse_constraints(data: OfflineData, method: str) -> None:
+    """Raise :class:`InputError` if ``data`` has constraints: ``method`` does not use them."""
+    if data.space.n_constr:
+        raise InputError(f"{method} does not take constraints ({', '.join(map(str, data.space.constraints))}); "
+                         "pgd and d-best do")
 
 
 def check_n(n) -> int:

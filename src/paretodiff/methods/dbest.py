@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from paretodiff import constraints
 from paretodiff.errors import InputError
 from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
+from paretodiff.metrics import Normalizer
 from paretodiff.pareto import select_best
 
 
 class DBest:
-    """Propose the ``n`` best training designs: whole non-dominated fronts, then crowding.
+    """Propose the ``n`` best training designs: whole non-dominated fronts, then crowding (with
+    constraints, those that meet them first, then by least violation).
 
     Args:
         benchmark_index_bug: select with Off-MOO-Bench's index bug (see
@@ -40,7 +43,11 @@ class DBest:
         inside = np.flatnonzero(self._data.space.in_search(self._data.X))
         if len(inside) == 0:
             raise InputError("d-best proposes measured designs, and none lies inside the bounds")
-        Y = self._data.Y_min[inside]
+        data = self._data
+        Y = data.Y_min[inside]
+        if data.space.n_constr:  # those that meet the constraints first (Deb's constrained domination)
+            M = constraints.margins(data.G[inside], data.space.constraints)
+            Y = constraints.penalized(Normalizer.fit(Y)(Y), constraints.total_violation(M / constraints.scale(M)))
         rows = inside[select_best(Y, min(n, len(Y)), benchmark_index_bug=self.benchmark_index_bug)]
         return Proposals(exactly_n(self._data.X[rows], n, np.random.default_rng(seed)))
 

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from paretodiff import networks, preference, search, selection, settings
+from paretodiff import constraints, networks, preference, search, selection, settings
 from paretodiff.errors import ModelError
 from paretodiff.generative import paths, samplers, training
 from paretodiff.generative.registry import SAMPLERS
@@ -69,12 +69,15 @@ class State:
         y_min, y_max: the objectives' range (minimized), for normalization ``(m,)``.
         x_ref: the initial reference design in ``[-1, 1]^D`` ``(D,)``.
         seed: the fit's seed.
+        constraint_unit: per constraint, the unit its margins are learned in ``(c,)``
+            (:func:`paretodiff.constraints.scale`); empty without constraints.
     """
 
     y_min: list[float]
     y_max: list[float]
     x_ref: list[float]
     seed: int
+    constraint_unit: list[float] = dataclasses.field(default_factory=list)
 
 
 def networks_for(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
@@ -170,6 +173,10 @@ class ParetoDiff:
         Y_min = data.Y_min
         normalizer = Normalizer.fit(Y_min)
         Yn = normalizer(Y_min)
+        margins = constraints.margins(data.G, data.space.constraints)  # (N, c): > 0 breaks a constraint
+        unit = constraints.scale(margins)
+        Mn = margins / unit
+        Y_rank = constraints.penalized(Yn, constraints.total_violation(Mn))  # feasible designs rank first
         start = time.perf_counter()
         with seeded(seed):
             generator = torch.Generator().manual_seed(seed)
@@ -178,19 +185,22 @@ class ParetoDiff:
             t0 = time.perf_counter()
             gen = self._train_generator(U, generator)
             t1 = time.perf_counter()
-            pref = self._train_preference(U, Yn, generator)
+            pref = self._train_preference(U, Y_rank, generator)
             t2 = time.perf_counter()
-            self.objectives = self._train_objectives(U, Yn, generator)
+            self.objectives = self._train_objectives(U, np.hstack([Yn, Mn]) if data.space.n_constr else Yn, generator)
             t3 = time.perf_counter()
         check_weights(self.denoiser, "the generative model's training diverged")
         check_weights(self.utility, "the preference model's training diverged")
         if self.objectives is not None:
             check_weights(self.objectives.net, "the objective model's training diverged")
         self.measured = selection.design_digests(data.X)
-        self.front = Yn[nondominated_mask(Yn)].astype(np.float64)
-        ranking = pref.ranking if len(pref.ranking.rank) == len(Yn) else rank_designs(Yn)
+        feasible = data.feasible
+        measured = Yn[feasible] if feasible.any() else Yn  # the front to improve on: feasible designs'
+        self.front = measured[nondominated_mask(measured)].astype(np.float64)
+        ranking = pref.ranking if len(pref.ranking.rank) == len(Yn) else rank_designs(Y_rank)
         self.state = State(normalizer.y_min.tolist(), normalizer.y_max.tolist(),
-                           U[_reference_row(ranking)].tolist(), seed)
+                           U[_reference_row(ranking)].tolist(), seed,
+                           unit.tolist() if data.space.n_constr else [])
         self.fit_report = FitReport(
             seconds=time.perf_counter() - start, generator_seconds=t1 - t0, preference_seconds=t2 - t1,
             generator_final_loss=gen["final_loss"], generator_best_val_loss=gen["best_val_loss"],
@@ -332,8 +342,8 @@ class ParetoDiff:
             if len(candidates) >= n:
                 break
         utility, scale = (np.concatenate([d[i] for d in drawn]) for i in (1, 2))
-        mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
-        picked = selection.select(mean, std, n, "pessimistic", c.kappa)  # rows of the candidates
+        mean, std, p_feasible = self._predict(X[candidates])
+        picked = self._pessimistic(mean, std, p_feasible, n)  # rows of the candidates
         if c.search_generations and len(picked) >= 2:
             found = self._search(X[candidates[picked]], c.search_generations, generator)
             with torch.inference_mode():
@@ -342,19 +352,22 @@ class ParetoDiff:
             utility = np.concatenate([utility, found_utility.double().numpy()])
             scale = np.concatenate([scale, np.zeros(len(found))])  # not sampled: no guidance scale
             candidates = selection.new_designs(X, self.measured)
-            mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X[candidates])))
-            picked = selection.select(mean, std, n, "pessimistic", c.kappa)
+            mean, std, p_feasible = self._predict(X[candidates])
+            picked = self._pessimistic(mean, std, p_feasible, n)
         target = selection.parse_target(c.target, self.space.objectives)
         inside = None
         if target:
             predicted = self._predictions_in_user_units(mean, std)
             inside = selection.inside_target({name: predicted[f"{name}_pred"] for name, _, _ in target}, target)
+        if self.space.n_constr:  # predicted feasible (and inside the target) first
+            inside = (p_feasible >= 0.5) & (True if inside is None else inside)
         extra: dict[str, np.ndarray] = {}
         if c.strategy == "batch":
             picked, extra = self._inside_first(lambda rows, k: self._batch(X[candidates], mean, std, k, rows),
                                                inside, n)
         elif inside is not None:
-            picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows], std[rows], k,
+            m = self.space.n_obj
+            picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
                                                                                    "pessimistic", c.kappa)], {}),
                                            inside, n)
         if len(picked) < n:  # too few new designs in every round (a tiny discrete space): some repeat
@@ -368,11 +381,16 @@ class ParetoDiff:
         extra = {k: np.concatenate([v, np.zeros(len(picked) - len(v))]) for k, v in extra.items()}  # padded: 0
         scores = {"batch_rank": np.arange(1, len(picked) + 1, dtype=float)} if c.strategy == "batch" else {}
         scores |= self._predictions_in_user_units(mean[picked], std[picked])
+        m = self.space.n_obj
+        if self.space.n_constr:
+            scores["p_feasible"] = p_feasible[picked]
         if self.front is not None:
-            scores["p_undominated"] = selection.undominated_probability(mean[picked], std[picked], self.front, seed=seed)
+            scores["p_undominated"] = selection.undominated_probability(mean[picked, :m], std[picked, :m], self.front,
+                                                                        seed=seed)
         scores |= {"expected_hvi": extra["expected_hvi"]} if "expected_hvi" in extra else {}
-        if inside is not None:
-            scores["in_target"] = inside[picked].astype(float)
+        if target:
+            scores["in_target"] = selection.inside_target(
+                {name: scores[f"{name}_pred"] for name, _, _ in target}, target).astype(float)
         scores |= {"utility": utility[chosen], "guidance_scale": scale[chosen], "searched": searched[chosen]}
         return Proposals(X[chosen], scores)
 
@@ -383,8 +401,8 @@ class ParetoDiff:
         objective model or a measured front (older model files)."""
         if self.objectives is None or self.front is None:
             return None
-        draws = self.objectives.members(self._to_unit(np.asarray(X, dtype=float))).double().numpy()
         ref = selection.reference_point(self.front)
+        draws = self._member_draws(np.asarray(X, dtype=float), ref)
         base = selection.hypervolume(self.front, ref)
         return np.array([selection.hypervolume(np.vstack([self.front, d]), ref) / base - 1.0 for d in draws])
 
@@ -409,37 +427,79 @@ class ParetoDiff:
         first, counted over the whole batch by the caller) and ``expected_hvi`` (normalized
         hypervolume it added when it joined)."""
         rows = np.arange(len(X))[rows]
-        draws = self.objectives.members(self._to_unit(X[rows])).double().numpy()
-        order, gain = selection.greedy_hypervolume_batch(draws, self.front, n)
+        ref = selection.reference_point(self.front)
+        order, gain = selection.greedy_hypervolume_batch(self._member_draws(X[rows], ref), self.front, n, ref)
         if len(order) < n:
             rest = np.setdiff1d(np.arange(len(rows)), order)
-            fill = rest[selection.select(mean[rows][rest], std[rows][rest], n - len(order), "pessimistic",
+            m = self.space.n_obj
+            fill = rest[selection.select(mean[rows][rest, :m], std[rows][rest, :m], n - len(order), "pessimistic",
                                          self.config.selection.kappa)]
             order, gain = np.concatenate([order, fill]), np.concatenate([gain, np.zeros(len(fill))])
         return rows[order], {"expected_hvi": gain}
 
-    def _search(self, start: np.ndarray, generations: int, generator: torch.Generator) -> np.ndarray:
-        """NSGA-II on the pessimistic predictions from the designs ``start`` ``(P, D)``: its final
-        population, in the user's units."""
-        c = self.config.selection
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The objective model on designs ``X (P, D)`` (user's units): mean and spread ``(P, m + c)``
+        (normalized minimized objectives, then the constraints' margins in their units) and
+        the predicted probability of meeting every constraint ``(P,)``."""
+        mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X)))
+        m = self.space.n_obj
+        return mean, std, constraints.probability_feasible(mean[:, m:], std[:, m:])
 
-        def predict(U01: np.ndarray) -> np.ndarray:
+    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int) -> np.ndarray:
+        """``n`` rows by fronts and crowding on the pessimistic objectives; with constraints, those
+        predicted feasible (``p_feasible >= 0.5``) first."""
+        m, kappa = self.space.n_obj, self.config.selection.kappa
+        if not self.space.n_constr:
+            return selection.select(mean, std, n, "pessimistic", kappa)
+        picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
+                                                                              "pessimistic", kappa)], {}),
+                                       p_feasible >= 0.5, n)
+        return picked
+
+    def _member_draws(self, X: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """The members' joint draws of the objectives of ``X (P, D)``, ``(K, P, m)`` normalized and
+        minimized; where a member predicts a constraint broken, the design is put past the
+        reference point ``ref`` (it adds no hypervolume in that draw)."""
+        draws = self.objectives.members(self._to_unit(X)).double().numpy()
+        m = self.space.n_obj
+        if not self.space.n_constr:
+            return draws
+        broken = (draws[:, :, m:] > 0).any(axis=2)
+        objectives = draws[:, :, :m].copy()
+        objectives[broken] = np.asarray(ref) + 1.0
+        return objectives
+
+    def _search(self, start: np.ndarray, generations: int, generator: torch.Generator) -> np.ndarray:
+        """NSGA-II on the pessimistic predictions from the designs ``start`` ``(P, D)`` (with
+        constraints, their pessimistic margins as its constraints): its final population, in
+        the user's units."""
+        c, m = self.config.selection, self.space.n_obj
+
+        def predict(U01: np.ndarray):
             mean, std = self.objectives.predict(torch.as_tensor(2.0 * U01 - 1.0, dtype=torch.float32))
-            return selection.pessimistic(mean.double().numpy(), std.double().numpy(), c.kappa)
+            worst = selection.pessimistic(mean.double().numpy(), std.double().numpy(), c.kappa)
+            return (worst[:, :m], worst[:, m:]) if self.space.n_constr else worst
 
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
         found = search.nsga2(predict, self.space.to_unit(start), self.space.n_obj, generations, True, seed,
-                             *self.space.search_unit())
+                             *self.space.search_unit(), n_constr=self.space.n_constr)
         return self.space.from_unit(found)
 
     def _predictions_in_user_units(self, mean: np.ndarray, std: np.ndarray) -> dict[str, np.ndarray]:
-        """``<name>_pred`` and ``<name>_std`` per objective from normalized, minimized predictions ``(n, m)``."""
+        """``<name>_pred`` and ``<name>_std`` per objective, then per constraint column, in the
+        user's units, from the model's normalized predictions ``(n, m + c)``."""
+        m = self.space.n_obj
         y_min, y_max = np.array(self.state.y_min), np.array(self.state.y_max)
         span = np.where(y_max > y_min, y_max - y_min, 1.0)
-        value = self.space.minimized(mean * span + y_min)  # minimized(-) is its own inverse
+        value = self.space.minimized(mean[:, :m] * span + y_min)  # minimized(-) is its own inverse
         out = {}
         for j, name in enumerate(self.space.objectives):
             out[f"{name}_pred"], out[f"{name}_std"] = value[:, j], std[:, j] * span[j]
+        if self.space.n_constr:
+            unit = np.array(self.state.constraint_unit)
+            columns = constraints.values(mean[:, m:] * unit, self.space.constraints)
+            for j, rule in enumerate(self.space.constraints):
+                out[f"{rule.name}_pred"], out[f"{rule.name}_std"] = columns[:, j], std[:, m + j] * unit[j]
         return out
 
     def _draw(self, n: int, scales: tuple[float, ...], generator: torch.Generator):

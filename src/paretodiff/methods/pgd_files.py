@@ -1,18 +1,20 @@
 """Model folders of preference-guided diffusion: ``config.json`` and ``weights.safetensors``.
 
-Format version 5 (written): ``config.json`` holds the nested settings (``config``), the design
-space (``space``), what the fit learned besides the weights (``state``: the objectives'
-range, the initial reference design, the seed), the SHA-256 of the weights file
+Format version 6 (written): ``config.json`` holds the nested settings (``config``), the design
+space (``space``, with its constraints if any), what the fit learned besides the weights
+(``state``: the objectives' range, the initial reference design, the seed, and with
+constraints the unit of each one's margins), the SHA-256 of the weights file
 (``weights_sha256``) and of its own contents (``sha256``).  ``weights.safetensors`` holds the
 generator (``denoiser.*``), the preference model (``utility.*``), the objective model
-(``objectives.*``, when the config has one) and the 64-bit digests of the measured designs
+(``objectives.*``, when the config has one; with constraints it predicts their margins after
+the objectives) and the 64-bit digests of the measured designs
 (``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them),
 and the measured front (``front``: the non-dominated objective values, normalized and
 minimized, ``(F, m)`` float64, for the batch strategy and the undominated probability).
 Loading checks both digests and every entry by type and shape, and refuses what it does not
 understand.
 
-Version 4 (before the front) is read as a model without the front: it proposes what it did
+Version 5 (before constraints) reads as version 6 without them.  Version 4 (before the front) is read as a model without the front: it proposes what it did
 (no ``p_undominated``; the batch strategy asks for a new fit).  Version 3 (before the
 objective model) is read as a model without one: it proposes what it proposed when it was
 saved.
@@ -44,8 +46,8 @@ from paretodiff.objective_model import ObjectiveModel
 from paretodiff.space import DesignSpace
 
 MODEL_FORMAT = "paretodiff-pgd"
-FORMAT_VERSION = 5  # 5: + the measured front; 4: + the objective model; 3: nested config, space and state; 2: flat
-READS = (2, 3, 4, 5)
+FORMAT_VERSION = 6  # 6: + constraints; 5: + the measured front; 4: + the objective model; 3: nested; 2: flat
+READS = (2, 3, 4, 5, 6)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -76,14 +78,14 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
             tensors["front"] = torch.as_tensor(model.front, dtype=torch.float64).contiguous()
         save_file(tensors, tmp / WEIGHTS_FILE)
         doc = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_dict(),
-               "space": model.space.to_dict(), "state": vars(model.state).copy(),
+               "space": model.space.to_dict(), "state": _state_dict(model.state),
                "weights_sha256": _sha256((tmp / WEIGHTS_FILE).read_bytes())}
         doc["sha256"] = doc_digest(doc)
         (tmp / CONFIG_FILE).write_text(json.dumps(doc, indent=2, allow_nan=False))
 
 
 def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
-    """Read a model saved by :func:`save` (format 5, or 4, 3, 2), verified.
+    """Read a model saved by :func:`save` (format 6, or 5, 4, 3, 2), verified.
 
     Raises:
         InputError: one line naming the folder and the first problem: not a model, an
@@ -103,7 +105,8 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
     model.space, model.state = space, state
     model.denoiser, model.utility = networks_for(config, space.n_var)
     o = config.objectives
-    model.objectives = ObjectiveModel(space.n_var, space.n_obj, o.members, o.width, o.depth) if o.members else None
+    outputs = space.n_obj + space.n_constr  # the objective model predicts the constraints' margins too
+    model.objectives = ObjectiveModel(space.n_var, outputs, o.members, o.width, o.depth) if o.members else None
     tensors = _read_weights(directory / WEIGHTS_FILE, doc["weights_sha256"])
     nets = [("denoiser.", model.denoiser), ("utility.", model.utility)]
     nets += [("objectives.", model.objectives.net)] if model.objectives is not None else []
@@ -239,14 +242,27 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
     return config, space, state
 
 
+def _state_dict(state: State) -> dict:
+    """The state as saved: ``constraint_unit`` only where there are constraints."""
+    values = vars(state).copy()
+    if not values["constraint_unit"]:
+        del values["constraint_unit"]
+    return values
+
+
 def _checked_state(values, space: DesignSpace) -> State:
-    if not isinstance(values, dict) or set(values) != {"y_min", "y_max", "x_ref", "seed"}:
-        raise ValueError("state must have exactly the entries y_min, y_max, x_ref, seed")
-    for key, length in (("y_min", space.n_obj), ("y_max", space.n_obj), ("x_ref", space.n_var)):
-        if not (isinstance(values[key], list) and len(values[key]) == length
-                and all(_is_number(v) and math.isfinite(v) for v in values[key])):
+    keys = {"y_min", "y_max", "x_ref", "seed"} | ({"constraint_unit"} if space.n_constr else set())
+    if not isinstance(values, dict) or set(values) != keys:
+        raise ValueError(f"state must have exactly the entries {', '.join(sorted(keys))}")
+    for key, length in (("y_min", space.n_obj), ("y_max", space.n_obj), ("x_ref", space.n_var),
+                        ("constraint_unit", space.n_constr)):
+        if key in keys and not (isinstance(values[key], list) and len(values[key]) == length
+                                and all(_is_number(v) and math.isfinite(v) for v in values[key])):
             raise ValueError(f"state.{key} must be {length} finite numbers")
-    return State(values["y_min"], values["y_max"], values["x_ref"], settings.check_seed(values["seed"], "state.seed"))
+    if space.n_constr and not all(v > 0 for v in values["constraint_unit"]):
+        raise ValueError("state.constraint_unit must be positive")
+    return State(values["y_min"], values["y_max"], values["x_ref"], settings.check_seed(values["seed"], "state.seed"),
+                 list(values.get("constraint_unit", [])))
 
 
 _META_TYPES = {"lower": list, "upper": list, "senses": list, "integer_columns": list, "n_var": int, "n_obj": int,

@@ -68,7 +68,7 @@ import torch
 from torch import nn
 
 from paretodiff import settings
-from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n
+from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n, refuse_constraints
 from paretodiff.generative.training import early_stopping
 from paretodiff.runtime import seeded
 from paretodiff.pareto import select_best
@@ -293,6 +293,7 @@ class SurrogateMethod(abc.ABC):
 
     def fit(self, data: OfflineData, seed: int) -> "SurrogateMethod":
         """Train the surrogates; ``seed`` drives the split, the weight initialization and the batches."""
+        refuse_constraints(data, self.name.split(":")[0])
         if len(data.X) < 2:
             raise ValueError("need at least 2 training designs (one for validation)")
         self._data = data
