@@ -131,3 +131,39 @@ def test_a_table_given_to_two_decimals_gets_proposals_with_two_decimals(tmp_path
     write_table(result.designs, path)
     first = path.read_text().splitlines()[1].split(",")
     assert all(len(v.split(".")[-1]) <= 2 for v in first[:2])  # as written, not 1.2300000000000000
+
+
+def mixed(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame({"width": rng.uniform(1, 2, n), "alloy": rng.choice(["alu", "steel", "ti"], n),
+                      "dose": rng.choice([6, 12, 24, 48], n)})
+    density = f.alloy.map({"alu": 2.7, "steel": 7.9, "ti": 4.5})
+    f["mass"] = f.width * density
+    f["strength"] = f.width * f.alloy.map({"alu": 1.0, "steel": 3.0, "ti": 2.5}) + f.dose / 48
+    return f
+
+
+@pytest.mark.parametrize("spec", ["pgd", "multiple-models", "d-best"])
+def test_categorical_and_discrete_columns_come_back_as_labels_and_levels_that_exist(spec):
+    method = {"pgd": paretodiff_spec(), "multiple-models": TINY_SPECS["multiple-models"]}.get(spec, spec)
+    data = mixed()
+    result = paretodiff.optimize(data, minimize=["mass"], maximize=["strength"], discrete=["dose"], n=12, seed=1,
+                                 method=method)
+    designs = result.designs
+    assert set(designs["alloy"]) <= {"alu", "steel", "ti"} and set(designs["dose"]) <= {6, 12, 24, 48}
+    assert designs["dose"].dtype.kind == "i" and len(designs) == 12
+    if spec == "pgd":  # new designs: none twice, none measured
+        keys = designs[["width", "alloy", "dose"]].astype(str).agg("|".join, axis=1)
+        measured = set(data[["width", "alloy", "dose"]].astype(str).agg("|".join, axis=1))
+        assert keys.is_unique and not set(keys) & measured
+        again = paretodiff.optimize(data, minimize=["mass"], maximize=["strength"], discrete=["dose"], n=12, seed=1,
+                                    method=method)
+        pd.testing.assert_frame_equal(again.designs, designs)
+
+
+def test_methods_without_mixed_columns_and_bounds_on_labels_are_refused():
+    with pytest.raises(InputError, match="paretoflow does not take discrete or categorical columns"):
+        paretodiff.optimize(mixed(), minimize=["mass"], maximize=["strength"], method="paretoflow", n=4)
+    with pytest.raises(InputError, match="bounds: 'alloy' is categorical"):
+        paretodiff.optimize(mixed(), minimize=["mass"], maximize=["strength"], bounds={"alloy": (0, 1)}, n=4,
+                            method="d-best")

@@ -282,3 +282,23 @@ def test_the_damage_helper_changes_or_keeps_bytes_as_asked():
     assert damaged(raw, ("flip", [(0, 1)]))[0] == 1 and damaged(raw, ("truncate", 3)) == raw[:3]
     assert damaged(raw, ("insert", (2, b"xy"))) == raw[:2] + b"xy" + raw[2:]
     assert hashlib.sha256(damaged(raw, ("flip", [(4, 7), (4, 7)]))).digest() == hashlib.sha256(raw).digest()
+
+
+@settings(max_examples=60, deadline=None)
+@given(labels=st.integers(1, 6), levels=st.lists(st.integers(-50, 50), min_size=1, max_size=6, unique=True),
+       encoding=st.sampled_from(["onehot", "ordinal"]), seed=st.integers(0, 2**31 - 1))
+def test_any_unit_point_decodes_to_labels_and_levels_that_exist(labels, levels, encoding, seed):
+    from paretodiff.space import DesignSpace
+
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(0, 1, 8), rng.integers(0, labels, 8), rng.choice(levels, 8)]).astype(float)
+    X[:labels, 1] = np.arange(labels)  # every label is used
+    X[:len(levels), 2] = levels
+    space = DesignSpace.from_data(X, np.column_stack([X[:, 0], -X[:, 0]]), discrete=[2], encoding=encoding,
+                                  categories={1: tuple(f"L{k}" for k in range(labels))})
+    U = rng.normal(0.5, 1.0, (64, space.n_unit))  # the sampler's points may leave the cube
+    decoded = space.from_unit(U)
+    assert set(decoded[:, 1]) <= set(range(labels)) and set(decoded[:, 2]) <= set(map(float, levels))
+    back = space.from_unit(space.to_unit(X))
+    np.testing.assert_array_equal(back[:, 1:], X[:, 1:])
+    np.testing.assert_allclose(back[:, 0], X[:, 0], rtol=1e-12)

@@ -73,3 +73,61 @@ def test_bounds_inside_the_data_narrow_the_search_box_and_keep_the_training_box(
                     search_lower=space.lower - 1)
     with pytest.raises(ValueError, match="search_lower and space.search_upper"):
         DesignSpace.from_dict({**space.to_dict(), "search_upper": None})
+
+
+# -- discrete and categorical columns -------------------------------------------------------
+
+def mixed_space(encoding="onehot"):
+    X = np.array([[0.1, 0, 6], [0.5, 2, 12], [0.9, 1, 48], [0.3, 2, 24]], dtype=float)
+    Y = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.5, 4.0]])
+    space = DesignSpace.from_data(X, Y, categories={1: ("alu", "steel", "ti")}, discrete=[2], encoding=encoding)
+    return space, X
+
+
+def test_a_categorical_column_is_one_hot_on_the_unit_cube_and_comes_back_as_its_label():
+    space, X = mixed_space()
+    assert space.kinds == ("continuous", "categorical", "discrete")
+    assert space.widths == (1, 3, 1) and space.n_unit == 5
+    U = space.to_unit(X)
+    np.testing.assert_array_equal(U[:, 1:4], [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(space.from_unit(U), X)
+    relaxed = U.copy()
+    relaxed[:, 1:4] = [[0.4, 0.3, 0.2], [0.1, 0.2, 0.25], [-1, 2, 0], [0.5, 0.5, 0.9]]  # decoded by the largest
+    assert space.from_unit(relaxed)[:, 1].tolist() == [0, 2, 1, 2]
+    assert space.values(X)[1].tolist() == ["alu", "ti", "steel", "ti"]
+    assert space.values(X)[2].dtype == np.int64  # whole levels are written as whole numbers
+    lower, upper = space.search_unit()
+    assert lower.shape == upper.shape == (5,) and upper[1:4].tolist() == [1, 1, 1]
+    np.testing.assert_array_equal(space.snap_unit(relaxed), space.to_unit(space.from_unit(relaxed)))
+
+
+def test_the_ordinal_encoding_gives_a_categorical_column_one_coordinate():
+    space, X = mixed_space("ordinal")
+    assert space.n_unit == 3
+    np.testing.assert_array_equal(space.to_unit(X)[:, 1], [0, 1, 0.5, 1])
+    assert space.from_unit(np.array([[0.5, 0.3, 0.5]]))[0, 1] == 1  # 0.3 * 2 rounds to index 1
+
+
+def test_discrete_columns_take_the_nearest_level_inside_the_search_box():
+    X = np.array([[0.0, 6], [1.0, 12], [0.5, 24], [0.2, 48]])
+    space = DesignSpace.from_data(X, np.array([[1.0, 2], [2, 1], [3, 3], [0, 4]]), discrete=[1],
+                                  bounds=([0, 10], [1, 30]))
+    assert space.levels[1] == (6.0, 12.0, 24.0, 48.0)
+    assert space.finish(np.array([[0.5, 17.0], [0.5, 40.0], [0.5, 7.0]]))[:, 1].tolist() == [12, 24, 12]
+
+
+def test_mixed_spaces_are_saved_and_bad_levels_are_refused():
+    space, _ = mixed_space()
+    again = DesignSpace.from_dict(space.to_dict())
+    assert again.to_dict() == space.to_dict() and again.levels == space.levels
+    values = space.to_dict()
+    with pytest.raises(ValueError, match="levels"):
+        DesignSpace.from_dict({**values, "levels": [None, "alu", None]})
+    with pytest.raises(ValueError, match="cannot be narrowed"):
+        DesignSpace.from_dict({**values, "upper": [0.9, 1.0, 48.0]})
+    with pytest.raises(ValueError, match="leave the box"):
+        DesignSpace.from_dict({**values, "levels": [None, ["alu", "steel", "ti"], [6, 12, 24, 96]]})
+    with pytest.raises(ValueError, match="encoding"):
+        DesignSpace.from_dict({**values, "encoding": "hashing"})
+    with pytest.raises(ValueError, match="needs its levels"):
+        DesignSpace.from_dict({**values, "levels": [None, None, None]})

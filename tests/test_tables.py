@@ -70,3 +70,38 @@ def test_ignored_columns_are_neither_inputs_nor_objectives():
             training_frame(frame, ["energy_J"], ["margin"], None, False, ignore=ignore)
     with pytest.raises(InputError, match="--ignore: column 'n_ribs' is also in --inputs"):
         training_frame(frame, ["energy_J"], ["margin"], ["n_ribs"], False, ignore=["n_ribs"])
+
+
+def mixed_frame(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"x": rng.uniform(0, 1, n), "alloy": rng.choice([" ti", "alu", "steel "], n),
+                          "dose": rng.choice([6, 12, 24, 48], n), "line": rng.choice([3, 7], n)})
+    frame["cost"], frame["mass"] = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    return frame
+
+
+def test_text_inputs_are_categorical_and_numeric_ones_may_be_declared_so():
+    frame = mixed_frame()
+    table = training_frame(frame, ["cost", "mass"], [], None, False, categorical=["line"], discrete=["dose"])
+    assert table.categories == {"alloy": ("alu", "steel", "ti"), "line": (3.0, 7.0)} and table.discrete == ("dose",)
+    labels = frame["alloy"].str.strip().map({"alu": 0, "steel": 1, "ti": 2}).to_numpy()
+    np.testing.assert_array_equal(table.X[:, 1], labels)
+    np.testing.assert_array_equal(table.X[:, 3], (frame["line"] == 7).astype(float))
+
+
+def test_wrong_kinds_are_named():
+    frame = mixed_frame()
+    with pytest.raises(InputError, match="--discrete: column 'alloy' holds text"):
+        training_frame(frame, ["cost", "mass"], [], None, False, discrete=["alloy"])
+    with pytest.raises(InputError, match="--categorical: column 'cost' is not an input"):
+        training_frame(frame, ["cost", "mass"], [], None, False, categorical=["cost"])
+    frame["sample_id"] = [f"S{i:03d}" for i in range(len(frame))] * 1
+    many = pd.concat([frame] * 2, ignore_index=True)
+    many["sample_id"] = [f"S{i:03d}" for i in range(len(many))]
+    with pytest.raises(InputError, match="column 'sample_id' has 80 different labels.*--ignore"):
+        training_frame(many, ["cost", "mass"], [], None, False)
+    stray = mixed_frame()
+    stray["x"] = stray["x"].astype(object)
+    stray.loc[3, "x"] = "n/a"
+    with pytest.raises(InputError, match="line 5, column 'x': not a number"):
+        training_frame(stray, ["cost", "mass"], [], None, False)

@@ -25,7 +25,7 @@ from paretodiff import methods, settings
 from paretodiff.errors import InputError
 from paretodiff.methods.base import Method, OfflineData, Proposals
 from paretodiff.space import DesignSpace
-from paretodiff.tables import search_bounds, training_frame
+from paretodiff.tables import TrainingTable, search_bounds, training_frame
 
 
 @dataclass
@@ -69,6 +69,8 @@ def optimize(
     strategy: str | None = None,
     target: str | Sequence[str] = (),
     constraints: str | Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    discrete: Sequence[str] = (),
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
 
@@ -98,6 +100,11 @@ def optimize(
             or ``["stress<=250", "margin>=0.1"]`` (neither inputs nor objectives): pgd learns them
             with the objectives, proposes designs predicted to meet them first and scores each
             with ``p_feasible``; d-best proposes measured designs that meet them first.
+        categorical: for a DataFrame, numeric design columns that are codes without an order
+            (text design columns are categorical without being named): proposals use only
+            the labels the data holds.
+        discrete: for a DataFrame, numeric design columns that take only the values they hold
+            (a dose of 6, 12, 24 or 48): proposals use only those levels.
 
     Raises:
         InputError: bad data, names, bounds or settings (one line naming the column).
@@ -105,10 +112,11 @@ def optimize(
     dropped: list[int] = []
     if isinstance(data, pd.DataFrame):
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
-                                     bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints))
-    elif minimize or maximize or inputs or ignore or bounds or constraints:
-        raise InputError("minimize, maximize, inputs, ignore, bounds and constraints are for a DataFrame; OfflineData "
-                         "has its space")
+                                     bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints),
+                                     categorical=list(categorical), discrete=list(discrete))
+    elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete:
+        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical and discrete are for a "
+                         "DataFrame; OfflineData has its space")
     settings.check_seed(seed)
     if isinstance(method, str):
         method = with_strategy(method, strategy)
@@ -176,21 +184,40 @@ def with_strategy(spec: str, strategy: str | None = None) -> str:
 def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], inputs: list[str] | None,
                  bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
                  source: str = "the table", ignore: list[str] | None = None,
-                 constraints: list[str] | None = None) -> tuple[OfflineData, list[int]]:
+                 constraints: list[str] | None = None, categorical: list[str] | None = None,
+                 discrete: list[str] | None = None) -> tuple[OfflineData, list[int]]:
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows.
-    ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`)."""
+    ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`);
+    ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`)."""
     rules = parse_constraints(constraints or [])
-    table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules])
-    X, Y, input_cols, objective_cols, senses, dropped = table[:6]
+    table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules],
+                           categorical, discrete)
+    space = design_space(table, bounds, rules)
+    return OfflineData(table.X, table.Y, space, str(source), table.G), table.dropped
+
+
+def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]] | None = None,
+                 rules: Sequence = ()) -> DesignSpace:
+    """The space of a checked table: its columns' names, kinds and senses, the data's range
+    widened or narrowed by ``bounds`` ``{column: (lower, upper)}`` for some inputs, the constraints ``rules``.
+
+    Raises:
+        InputError: bounds for an unknown or categorical column, or not finite lower < upper.
+    """
+    input_cols = table.inputs
     for name, (lo, hi) in (bounds or {}).items():
         if name not in input_cols:
             raise InputError(f"bounds: {name!r} is not a design column ({', '.join(input_cols)})")
+        if name in table.categories:
+            raise InputError(f"bounds: {name!r} is categorical; its labels have no range to narrow")
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
             raise InputError(f"bounds: {name!r} needs finite lower < upper, got ({lo}, {hi})")
-    lower, upper = search_bounds(X, input_cols, {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()})
-    space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
-                                  objectives=objective_cols, constraints=rules)
-    return OfflineData(X, Y, space, str(source), table.G), dropped
+    named = {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()}
+    lower, upper = search_bounds(table.X, input_cols, named)
+    return DesignSpace.from_data(table.X, table.Y, senses=table.senses, bounds=(lower, upper), inputs=input_cols,
+                                 objectives=table.objectives, constraints=tuple(rules),
+                                 categories={input_cols.index(c): v for c, v in table.categories.items()},
+                                 discrete=[input_cols.index(c) for c in table.discrete])
 
 
 def parse_constraints(terms: Sequence[str]) -> tuple:
@@ -207,7 +234,7 @@ def proposals_frame(proposals: Proposals, space: DesignSpace) -> tuple[pd.DataFr
     """The proposals as a table: the design columns, then the scores under names that no design
     column has (``utility``, or ``utility_1`` if a design column is called ``utility``), each
     score with no more digits than it warrants (:func:`rounded_scores`)."""
-    frame = pd.DataFrame(proposals.X, columns=list(space.inputs))
+    frame = pd.DataFrame(dict(zip(space.inputs, space.values(proposals.X))), columns=list(space.inputs))
     renamed = {}
     predicted = space.objectives + tuple(c.name for c in space.constraints)
     for name, values in rounded_scores(proposals.scores, predicted).items():

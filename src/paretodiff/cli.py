@@ -39,7 +39,6 @@ from paretodiff.tables import (  # noqa: E402
     design_frame,
     design_matrix,
     read_table,
-    search_bounds,
     split_names,
     training_table,
     write_csv,
@@ -366,6 +365,12 @@ def optimize_command(
                                                    "by commas); neither an input nor an objective. pgd learns it and "
                                                    "proposes designs predicted to meet every limit first "
                                                    "(p_feasible)."),
+    categorical: Optional[str] = typer.Option(None, "--categorical", help="Numeric input columns that are codes "
+                                              "without an order, comma-separated (text columns are categorical "
+                                              "without being named); proposals use only the labels the data holds."),
+    discrete: Optional[str] = typer.Option(None, "--discrete", help="Numeric input columns that take only the "
+                                           "values they hold (a dose of 6, 12, 24 or 48), comma-separated; "
+                                           "proposals use only those levels."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
@@ -396,12 +401,11 @@ def optimize_command(
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         _fail(f"--report: {report}: the report is an HTML page; name it .html")
     table = training_table(data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols,
-                           [r.name for r in rules])
+                           [r.name for r in rules], split_names("--categorical", categorical),
+                           split_names("--discrete", discrete))
     X, Y, input_cols, objective_cols, senses, dropped = table[:6]
     named = bounds_table(bounds, input_cols) if bounds else {}
-    lower, upper = search_bounds(X, input_cols, named)
-    space = DesignSpace.from_data(X, Y, senses=senses, bounds=(lower, upper), inputs=input_cols,
-                                  objectives=objective_cols, constraints=rules)
+    space = api.design_space(table, named, rules)
     _use_cores()
     model = methods.make(spec)
     model.quiet = quiet
@@ -410,7 +414,7 @@ def optimize_command(
     if dropped:
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
-    roles = _roles(input_cols, objective_cols, senses, ignore_cols, rules, table.G)
+    roles = _roles(input_cols, objective_cols, senses, ignore_cols, rules, table.G, space)
     _log(roles, quiet)
     if named:
         _log(bounds_note(X, input_cols, named), quiet)
@@ -496,12 +500,19 @@ def _command_line(ctx: typer.Context) -> str:
 
 
 def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored: list[str], rules=(),
-           G: np.ndarray | None = None) -> str:
-    """One line: which column got which role (with constraints, how many measured rows meet them)."""
+           G: np.ndarray | None = None, space: DesignSpace | None = None) -> str:
+    """One line: which column got which role (with constraints, how many measured rows meet them;
+    a discrete or categorical input with its count of levels or labels)."""
     def names(cols: list[str]) -> str:
         return ", ".join(cols) if len(cols) <= 12 else ", ".join(cols[:12]) + f" ... ({len(cols)} in all)"
 
-    return (f"columns: inputs {names(inputs)}; objectives "
+    def kind(j: int) -> str:
+        k = space.kinds[j] if space is not None else "continuous"
+        if k not in ("discrete", "categorical"):
+            return inputs[j]
+        return f"{inputs[j]} ({k}: {len(space.levels[j])} {'levels' if k == 'discrete' else 'labels'})"
+
+    return (f"columns: inputs {names([kind(j) for j in range(len(inputs))])}; objectives "
             + ", ".join(f"{c} ({'minimized' if s == 'min' else 'maximized'})" for c, s in zip(objectives, senses))
             + (f"; constraints {', '.join(map(str, rules))} (met by {int(constraints.feasible(G, rules).sum())} of "
                f"{len(G)} rows)" if rules else "")

@@ -5,11 +5,20 @@
 >>> X2 = space.from_unit(U)          # back, integer columns rounded, constant columns kept
 >>> space.minimized(Y)               # every objective as a minimization
 
-A :class:`DesignSpace` holds the design columns' names, the kind of each (``continuous`` or
-``integer``; a later kind, ``categorical``, has its place in :data:`KINDS`), their bounds,
-and the objectives' names and senses.  Every method sees its data through one, so that
-names, senses, bounds and integer columns are handled once, and it is saved with a model.
+A :class:`DesignSpace` holds the design columns' names, the kind of each (:data:`KINDS`),
+their bounds, and the objectives' names and senses.  Every method sees its data through one,
+so that names, senses, bounds and column kinds are handled once, and it is saved with a model.
 A column whose bounds are equal is constant: it scales to 0 and comes back as its value.
+
+The kinds: ``continuous``; ``integer`` (whole numbers); ``discrete`` (a numeric column that
+takes only its :attr:`DesignSpace.levels`, such as a dose of 6, 12, 24 or 48: proposals take
+the nearest level); ``categorical`` (labels without an order, text or numeric codes: ``X``
+holds the label's index ``0 .. L-1``, :meth:`DesignSpace.values` gives the labels back).  On
+the unit cube a categorical column is one-hot, ``L`` coordinates, a continuous relaxation on
+which the models learn and guidance acts, decoded by the largest coordinate
+(:attr:`DesignSpace.encoding` ``"onehot"``); the simpler ``"ordinal"`` encoding gives it
+one coordinate, ``index / (L - 1)``, rounded back.  So the unit cube has
+:attr:`DesignSpace.n_unit` coordinates, at least :attr:`DesignSpace.n_var`.
 
 The box is where the data and the search live; a *search box* inside it
 (:attr:`DesignSpace.search_lower`, :attr:`DesignSpace.search_upper`) narrows where designs
@@ -28,8 +37,9 @@ import numpy as np
 from paretodiff.constraints import OPS, Constraint
 from paretodiff.errors import InputError
 
-KINDS = ("continuous", "integer")
+KINDS = ("continuous", "integer", "discrete", "categorical")
 SENSES = ("min", "max")
+ENCODINGS = ("onehot", "ordinal")
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +49,7 @@ class DesignSpace:
     Attributes:
         inputs: design column names ``(D,)``.
         lower, upper: the box, float arrays ``(D,)`` (``lower <= upper``; equal: a constant column).
-        kinds: ``"continuous"`` or ``"integer"`` per design column.
+        kinds: one of :data:`KINDS` per design column.
         objectives: objective names ``(m,)``.
         senses: ``"min"`` or ``"max"`` per objective.
         decimals: per design column, the decimal places its values are given with (the data's
@@ -49,6 +59,10 @@ class DesignSpace:
             may lie (default, ``None``: the whole box).
         constraints: measured columns that must meet a limit (:mod:`paretodiff.constraints`),
             neither inputs nor objectives; none by default.
+        levels: per design column, ``None``, or for a ``discrete`` column its values (sorted
+            numbers inside the box), for a ``categorical`` one its labels (distinct strings or
+            numbers; its bounds are ``[0, L - 1]``, its index, and cannot be narrowed).
+        encoding: how a categorical column lies on the unit cube, one of :data:`ENCODINGS`.
     """
 
     inputs: tuple[str, ...]
@@ -61,6 +75,8 @@ class DesignSpace:
     search_lower: np.ndarray | None = None
     search_upper: np.ndarray | None = None
     constraints: tuple[Constraint, ...] = ()
+    levels: tuple[tuple | None, ...] | None = None
+    encoding: str = "onehot"
 
     def __post_init__(self) -> None:
         lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
@@ -110,6 +126,45 @@ class DesignSpace:
                                  f"[{lower[j]:g}, {upper[j]:g}]")
             if self.kinds[j] == "integer" and np.ceil(lo) > np.floor(hi):
                 raise InputError(f"input column {name!r}: no whole number lies inside its bounds [{lo:g}, {hi:g}]")
+        self._check_levels()
+
+    def _check_levels(self) -> None:
+        D = self.n_var
+        levels = (None,) * D if self.levels is None else tuple(self.levels)
+        if len(levels) != D:
+            raise InputError(f"levels must give None or a list of levels for each of the {D} design columns")
+        if self.encoding not in ENCODINGS:
+            raise InputError(f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}")
+        checked = []
+        for j, (name, kind, values) in enumerate(zip(self.inputs, self.kinds, levels)):
+            if kind not in ("discrete", "categorical"):
+                if values is not None:
+                    raise InputError(f"input column {name!r}: levels are for discrete and categorical columns")
+                checked.append(None)
+                continue
+            if values is None or len(values) < 1:
+                raise InputError(f"input column {name!r}: a {kind} column needs its levels")
+            if kind == "discrete":
+                values = tuple(float(v) for v in values)
+                if not all(math.isfinite(v) for v in values) or list(values) != sorted(set(values)):
+                    raise InputError(f"input column {name!r}: discrete levels must be distinct finite numbers, sorted")
+                if values[0] < self.lower[j] or values[-1] > self.upper[j]:
+                    raise InputError(f"input column {name!r}: its levels leave the box [{self.lower[j]:g}, "
+                                     f"{self.upper[j]:g}]")
+                if not any(self.search_lower[j] <= v <= self.search_upper[j] for v in values):
+                    raise InputError(f"input column {name!r}: none of its levels lies inside its bounds "
+                                     f"[{self.search_lower[j]:g}, {self.search_upper[j]:g}]")
+            else:
+                values = tuple(v if isinstance(v, str) else float(v) for v in values)
+                if len(set(values)) != len(values) or not all(isinstance(v, str) or math.isfinite(v) for v in values):
+                    raise InputError(f"input column {name!r}: categorical labels must be distinct (text or finite "
+                                     "numbers)")
+                box = (self.lower[j], self.upper[j], self.search_lower[j], self.search_upper[j])
+                if box != (0.0, len(values) - 1.0) * 2:
+                    raise InputError(f"input column {name!r}: a categorical column's bounds are its label indices "
+                                     f"[0, {len(values) - 1}] and cannot be narrowed")
+            checked.append(values)
+        object.__setattr__(self, "levels", tuple(checked))
 
     # -- construction --------------------------------------------------------------------
 
@@ -118,7 +173,8 @@ class DesignSpace:
                   bounds: tuple[Sequence[float], Sequence[float]] | None = None,
                   integer_columns: Sequence[int] | None = None, inputs: Sequence[str] | None = None,
                   objectives: Sequence[str] | None = None,
-                  constraints: Sequence[Constraint] = ()) -> "DesignSpace":
+                  constraints: Sequence[Constraint] = (), categories: dict[int, Sequence] | None = None,
+                  discrete: Sequence[int] = (), encoding: str = "onehot") -> "DesignSpace":
         """The space of a table: bounds default to the data's range, integer columns to those
         holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``; each
         continuous column keeps the decimal places its values are given with
@@ -127,6 +183,10 @@ class DesignSpace:
         ``bounds`` are where designs are searched for: the box is the smallest that holds them
         and the data (every row is learned from), and where ``bounds`` lie inside the data's
         range they become the search box (:attr:`search_lower`, :attr:`search_upper`).
+
+        ``categories`` makes columns categorical, ``{column index: labels}``, their values in
+        ``X`` the labels' indices (its bounds, if given, are ignored: they are the indices');
+        ``discrete`` columns take the distinct values the data holds as their levels.
 
         Raises:
             InputError: shapes, names, senses, bounds, or an objective whose range cannot be
@@ -137,26 +197,39 @@ class DesignSpace:
             raise InputError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
         if not (np.isfinite(X).all() and np.isfinite(Y).all()):
             raise InputError("X and Y must be finite")
-        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else (np.asarray(b, dtype=float)
+        D = X.shape[1]
+        lower, upper = (X.min(axis=0), X.max(axis=0)) if bounds is None else (np.array(b, dtype=float)
                                                                              for b in bounds)
-        if np.shape(lower) != (X.shape[1],) or np.shape(upper) != (X.shape[1],):
-            raise InputError(f"bounds must give {X.shape[1]} lower and upper values")
+        if np.shape(lower) != (D,) or np.shape(upper) != (D,):
+            raise InputError(f"bounds must give {D} lower and upper values")
+        categories = {int(j): tuple(v) for j, v in (categories or {}).items()}
+        discrete = [int(j) for j in discrete]
+        special = set(categories) | set(discrete)
+        if len(special) != len(categories) + len(discrete) or any(not 0 <= j < D for j in special):
+            raise InputError(f"categorical and discrete columns must be distinct column indices below {D}")
+        for j, labels in categories.items():
+            lower[j], upper[j] = 0.0, len(labels) - 1.0
         box = np.minimum(lower, X.min(axis=0)), np.maximum(upper, X.max(axis=0))
         narrowed = bool(np.any(box[0] < lower) or np.any(box[1] > upper))
         if integer_columns is None:
-            integer_columns = [j for j in range(X.shape[1]) if np.all(X[:, j] == np.round(X[:, j]))]
-        decimals = [None if j in integer_columns else data_decimals(X[:, j]) for j in range(X.shape[1])]
+            integer_columns = [j for j in range(D) if j not in special and np.all(X[:, j] == np.round(X[:, j]))]
         columns = [int(j) for j in integer_columns]
-        if len(set(columns)) != len(columns) or any(not 0 <= j < X.shape[1] for j in columns):
-            raise InputError(f"integer_columns must be distinct column indices below {X.shape[1]}, got {columns}")
+        if len(set(columns)) != len(columns) or any(not 0 <= j < D for j in columns) or set(columns) & special:
+            raise InputError(f"integer_columns must be distinct column indices below {D} and neither categorical nor "
+                             f"discrete, got {columns}")
+        decimals = [None if j in columns or j in special else data_decimals(X[:, j]) for j in range(D)]
+        kinds = ["integer" if j in columns else "discrete" if j in discrete else
+                 "categorical" if j in categories else "continuous" for j in range(D)]
+        levels = [categories[j] if j in categories else tuple(np.unique(X[:, j])) if j in discrete else None
+                  for j in range(D)]
         space = cls(
             inputs=tuple(inputs) if inputs is not None else tuple(f"x{j}" for j in range(X.shape[1])),
             lower=box[0], upper=box[1], search_lower=lower if narrowed else None,
             search_upper=upper if narrowed else None,
-            kinds=tuple("integer" if j in columns else "continuous" for j in range(X.shape[1])),
+            kinds=tuple(kinds),
             objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
             senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals),
-            constraints=tuple(constraints))
+            constraints=tuple(constraints), levels=tuple(levels) if special else None, encoding=encoding)
         space.check_objectives(Y)
         return space
 
@@ -186,6 +259,28 @@ class DesignSpace:
         return [j for j, kind in enumerate(self.kinds) if kind == "integer"]
 
     @property
+    def mixed(self) -> bool:
+        """Whether any column is discrete or categorical."""
+        return any(kind in ("discrete", "categorical") for kind in self.kinds)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Unit-cube coordinates per design column ``(D,)``: ``L`` for a one-hot categorical
+        column of ``L >= 2`` labels, else 1."""
+        return tuple(len(self.levels[j]) if kind == "categorical" and self.encoding == "onehot"
+                     and len(self.levels[j]) > 1 else 1 for j, kind in enumerate(self.kinds))
+
+    @property
+    def n_unit(self) -> int:
+        """Coordinates of the unit cube the models work on (:attr:`n_var` without one-hot columns)."""
+        return sum(self.widths)
+
+    def _blocks(self) -> list[tuple[int, int, int]]:
+        """``(column, first coordinate, width)`` per design column."""
+        starts = np.concatenate([[0], np.cumsum(self.widths)[:-1]]).astype(int)
+        return [(j, int(a), w) for j, (a, w) in enumerate(zip(starts, self.widths))]
+
+    @property
     def constant(self) -> np.ndarray:
         """Mask ``(D,)`` of the constant columns (equal bounds)."""
         return self.upper <= self.lower
@@ -196,10 +291,12 @@ class DesignSpace:
         return bool(np.any(self.search_lower > self.lower) or np.any(self.search_upper < self.upper))
 
     def search_unit(self) -> tuple[np.ndarray, np.ndarray]:
-        """The search box on the unit cube of the box: lower and upper corners ``(D,)`` in ``[0, 1]``
-        (a constant column keeps ``[0, 1]``: it maps back to its value wherever it is)."""
-        lower = np.where(self.constant, 0.0, np.clip(self.to_unit(self.search_lower), 0.0, 1.0))
-        return lower, np.where(self.constant, 1.0, np.clip(self.to_unit(self.search_upper), 0.0, 1.0))
+        """The search box on the unit cube of the box: lower and upper corners ``(n_unit,)`` in
+        ``[0, 1]`` (a constant column keeps ``[0, 1]``: it maps back to its value wherever it
+        is; so does each coordinate of a one-hot column)."""
+        lower = np.where(self.constant, 0.0, np.clip(self._scaled(self.search_lower), 0.0, 1.0))
+        upper = np.where(self.constant, 1.0, np.clip(self._scaled(self.search_upper), 0.0, 1.0))
+        return np.repeat(lower, self.widths), np.repeat(upper, self.widths)
 
     def in_search(self, X: np.ndarray) -> np.ndarray:
         """Mask ``(N,)`` of the designs ``X (N, D)`` inside the search box."""
@@ -217,17 +314,65 @@ class DesignSpace:
         """Objectives ``(N, m)`` as minimizations: the maximized columns negated."""
         return np.where(np.array(self.senses) == "max", -np.asarray(Y, dtype=float), np.asarray(Y, dtype=float))
 
-    def to_unit(self, X: np.ndarray) -> np.ndarray:
-        """Designs ``(N, D)`` -> the unit cube of the box: ``(X - lower) / span``."""
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
         return (np.asarray(X, dtype=float) - self.lower) / self.span
 
+    def to_unit(self, X: np.ndarray) -> np.ndarray:
+        """Designs ``(N, D)`` -> the unit cube of the box ``(N, n_unit)``: ``(X - lower) / span``,
+        a one-hot categorical column as its ``L`` indicator coordinates."""
+        scaled = self._scaled(X)
+        if self.n_unit == self.n_var:
+            return scaled
+        U = np.zeros((len(scaled), self.n_unit))
+        for j, start, width in self._blocks():
+            if width == 1:
+                U[:, start] = scaled[:, j]
+            else:
+                index = np.clip(np.round(np.asarray(X, dtype=float)[:, j]), 0, width - 1).astype(int)
+                U[np.arange(len(U)), start + index] = 1.0
+        return U
+
     def from_unit(self, U: np.ndarray) -> np.ndarray:
-        """Unit-cube points ``(N, D)`` -> designs: ``lower + U span``, constant columns at their
-        value, integer columns rounded to whole numbers inside the search box, columns with
-        :attr:`decimals` rounded to them (not clipped otherwise)."""
-        X = self.lower + np.asarray(U, dtype=float) * self.span
+        """Unit-cube points ``(N, n_unit)`` -> designs ``(N, D)``: ``lower + U span``, constant
+        columns at their value, a one-hot column as the label of its largest coordinate,
+        integer, discrete and categorical columns rounded to a whole number or the nearest
+        level inside the search box, columns with :attr:`decimals` rounded to them (not
+        clipped otherwise)."""
+        U = np.asarray(U, dtype=float)
+        columns = np.empty((len(U), self.n_var))
+        for j, start, width in self._blocks():
+            columns[:, j] = U[:, start] if width == 1 else np.argmax(U[:, start:start + width], axis=1)
+        one = np.array(self.widths) == 1
+        X = np.where(one, self.lower + columns * self.span, columns)
         X[:, self.constant] = self.lower[self.constant]
         return self._round(X)
+
+    def snap_unit(self, U: np.ndarray) -> np.ndarray:
+        """Unit-cube points ``(N, n_unit)`` moved to the designs they decode to: the point the
+        models should judge where columns are discrete or categorical (unchanged otherwise)."""
+        return self.to_unit(self.from_unit(U)) if self.mixed else np.asarray(U, dtype=float)
+
+    def values(self, X: np.ndarray) -> list[np.ndarray]:
+        """The design columns of ``X (N, D)`` in the user's terms: a categorical column's labels
+        (text, or numbers: whole ones as integers), an integer column and a discrete column of
+        whole levels as integers, the others as they are."""
+        X = np.asarray(X, dtype=float)
+        out = []
+        for j, kind in enumerate(self.kinds):
+            if kind == "integer" or (kind == "discrete" and all(v == round(v) for v in self.levels[j])):
+                out.append(np.round(X[:, j]).astype(np.int64))
+                continue
+            if kind != "categorical":
+                out.append(X[:, j])
+                continue
+            labels = self.levels[j]
+            index = np.clip(np.round(X[:, j]), 0, len(labels) - 1).astype(int)
+            if all(isinstance(v, float) for v in labels):
+                values = np.asarray(labels, dtype=float)[index]
+                out.append(values.astype(np.int64) if np.all(values == np.round(values)) else values)
+            else:
+                out.append(np.asarray(labels, dtype=object)[index])
+        return out
 
     def finish(self, X: np.ndarray) -> np.ndarray:
         """Designs a method proposed ``(N, D)``, finished: clipped to the search box, integer
@@ -240,8 +385,13 @@ class DesignSpace:
 
     def _round(self, X: np.ndarray) -> np.ndarray:
         lower, upper = self.search_lower, self.search_upper
-        for j in self.integer_columns:
-            X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lower[j]), np.floor(upper[j]))
+        for j, kind in enumerate(self.kinds):
+            if kind in ("integer", "categorical"):
+                X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lower[j]), np.floor(upper[j]))
+            elif kind == "discrete":
+                levels = np.asarray(self.levels[j])
+                levels = levels[(levels >= lower[j]) & (levels <= upper[j])]
+                X[:, j] = levels[np.argmin(np.abs(X[:, j, None] - levels[None, :]), axis=1)]
         for j, places in enumerate(self.decimals):
             if places is not None and self.kinds[j] == "continuous" and not self.constant[j]:
                 X[:, j] = np.clip(np.round(X[:, j], places), lower[j], upper[j])
@@ -262,9 +412,11 @@ class DesignSpace:
         search = ({"search_lower": self.search_lower.tolist(), "search_upper": self.search_upper.tolist()}
                   if self.narrowed else {})
         rules = {"constraints": [[c.name, c.op, c.limit] for c in self.constraints]} if self.constraints else {}
+        mixed = ({"levels": [None if v is None else list(v) for v in self.levels], "encoding": self.encoding}
+                 if self.mixed else {})
         return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
                 "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses),
-                "decimals": list(self.decimals), **search, **rules}
+                "decimals": list(self.decimals), **search, **rules, **mixed}
 
     @classmethod
     def from_dict(cls, values) -> "DesignSpace":
@@ -276,7 +428,7 @@ class DesignSpace:
         if not isinstance(values, dict):
             raise ValueError("space must be an object")
         entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
-        optional = {"decimals", "search_lower", "search_upper", "constraints"}
+        optional = {"decimals", "search_lower", "search_upper", "constraints", "levels", "encoding"}
         missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - optional)
         if missing or unknown:
             raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
@@ -302,9 +454,20 @@ class DesignSpace:
                 and isinstance(r[2], (int, float)) and not isinstance(r[2], bool) and math.isfinite(r[2])
                 for r in rules)):
             raise ValueError("space.constraints must be a list of [column, '<=' or '>=', finite limit]")
+        levels = values.get("levels")
+        if levels is not None and not (isinstance(levels, list) and all(
+                v is None or (isinstance(v, list) and all(isinstance(b, str) or (
+                    isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b)) for b in v))
+                for v in levels)):
+            raise ValueError("space.levels must be a list of nulls and lists of labels (text or finite numbers)")
+        encoding = values.get("encoding", "onehot")
+        if not isinstance(encoding, str):
+            raise ValueError("space.encoding must be a string")
         try:
             return cls(**{k: values[k] for k in entries}, decimals=decimals, search_lower=search[0],
-                       search_upper=search[1], constraints=tuple(Constraint(*r) for r in rules))
+                       search_upper=search[1], constraints=tuple(Constraint(*r) for r in rules),
+                       levels=None if levels is None else tuple(None if v is None else tuple(v) for v in levels),
+                       encoding=encoding)
         except InputError as exc:
             raise ValueError(f"space: {exc}") from None
 

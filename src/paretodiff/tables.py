@@ -15,7 +15,8 @@ from paretodiff.errors import InputError
 from paretodiff.files import atomic_path
 
 __all__ = ["InputError", "read_table", "read_csv", "sniff", "write_table", "check_table_suffix", "numeric_columns", "design_matrix", "design_frame", "write_csv",
-           "split_names", "training_table", "training_frame", "bounds_table", "check_finite"]
+           "split_names", "training_table", "training_frame", "bounds_table", "check_finite",
+           "text_column", "category_codes"]
 
 
 CSV_DELIMITERS = (",", ";", "\t")
@@ -242,6 +243,7 @@ def check_finite(frame: pd.DataFrame, what: str) -> None:
 
 
 MIN_ROWS = 16
+MAX_LABELS = 64  # labels of a categorical input column: more is an identifier, not a design choice
 
 
 def split_names(option: str, value: str | None) -> list[str]:
@@ -255,8 +257,10 @@ def split_names(option: str, value: str | None) -> list[str]:
 class TrainingTable(NamedTuple):
     """A user's table, checked: ``X (N, D)``, ``Y (N, m)`` (the user's senses), the input and
     objective names, the senses (``"min"`` / ``"max"`` per objective), the table's line numbers
-    of the rows dropped (only with ``drop_invalid``) and ``G (N, c)``, the constraint columns'
-    values (``(N, 0)`` without constraints)."""
+    of the rows dropped (only with ``drop_invalid``), ``G (N, c)``, the constraint columns'
+    values (``(N, 0)`` without constraints), the categorical input columns' labels
+    ``{name: labels}`` (their values in ``X`` are the labels' indices) and the discrete input
+    columns' names."""
 
     X: np.ndarray
     Y: np.ndarray
@@ -265,13 +269,39 @@ class TrainingTable(NamedTuple):
     senses: list[str]
     dropped: list[int]
     G: np.ndarray
+    categories: dict[str, tuple] = {}
+    discrete: tuple[str, ...] = ()
 
 
 def training_table(path: Path, minimize: list[str], maximize: list[str], inputs: list[str] | None,
                    drop_invalid: bool, ignore: list[str] | None = None,
-                   constrained: list[str] | None = None) -> TrainingTable:
+                   constrained: list[str] | None = None, categorical: list[str] | None = None,
+                   discrete: list[str] | None = None) -> TrainingTable:
     """:func:`training_frame` of a table file (:func:`read_table`)."""
-    return training_frame(read_table(path), minimize, maximize, inputs, drop_invalid, path, ignore, constrained)
+    return training_frame(read_table(path), minimize, maximize, inputs, drop_invalid, path, ignore, constrained,
+                          categorical, discrete)
+
+
+def text_column(values: pd.Series) -> bool:
+    """Whether a column holds text: most of its filled cells are not numbers (a column of
+    numbers with a stray word is not text: that cell is an error)."""
+    filled = values[values.notna() & (values.astype(str).str.strip() != "")]
+    if len(filled) == 0 or pd.api.types.is_numeric_dtype(values):
+        return False
+    return bool(pd.to_numeric(filled, errors="coerce").isna().mean() > 0.5)
+
+
+def category_codes(values: pd.Series, numeric: bool) -> tuple[np.ndarray, tuple]:
+    """A categorical column's labels (sorted: numbers by value, text alphabetically, whitespace
+    stripped) and each cell's label index ``(N,)`` (NaN where the cell is empty)."""
+    if numeric:
+        cells = pd.to_numeric(values, errors="coerce")
+        labels = tuple(float(v) for v in np.unique(cells.dropna().to_numpy(dtype=float)))
+    else:
+        cells = values.where(values.isna(), values.astype(str).str.strip()).replace("", np.nan)
+        labels = tuple(sorted(set(cells.dropna())))
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([index.get(v, np.nan) if not pd.isna(v) else np.nan for v in cells], dtype=float), labels
 
 
 def training_frame(
@@ -283,12 +313,16 @@ def training_frame(
     source: Path | str = "the table",
     ignore: list[str] | None = None,
     constrained: list[str] | None = None,
+    categorical: list[str] | None = None,
+    discrete: list[str] | None = None,
 ) -> TrainingTable:
     """Designs, objectives and constraint columns from a user's table, checked.
 
     The inputs are ``inputs``, or by default every column that is neither an objective, nor a
     constraint column (``constrained``), nor in ``ignore`` (measured columns that are
-    neither, such as an identifier).
+    neither, such as an identifier).  An input column of text is categorical; so are the
+    numeric ``categorical`` columns (codes without an order); ``discrete`` columns take only
+    the values they hold.
 
     Raises:
         InputError: unknown or missing columns, non-numeric cells, non-finite values (unless
@@ -303,8 +337,10 @@ def training_frame(
     if set(minimize) & set(maximize):
         raise InputError(f"--minimize/--maximize: column {min(set(minimize) & set(maximize))!r} is in both")
     ignore, constrained = list(ignore or []), list(constrained or [])
+    categorical, discrete = list(categorical or []), list(discrete or [])
     for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs or []),
-                          ("--ignore", ignore), ("--constraint", constrained)):
+                          ("--ignore", ignore), ("--constraint", constrained), ("--categorical", categorical),
+                          ("--discrete", discrete)):
         for name in names:
             if name not in columns:
                 raise InputError(f"{option}: no column {name!r} in {path} (columns: {', '.join(columns)})")
@@ -325,6 +361,24 @@ def training_frame(
         raise InputError(f"{path}: the table has no rows")
     frame = frame.copy()
     frame.columns = columns
+    if set(categorical) & set(discrete):
+        raise InputError(f"--discrete: column {min(set(categorical) & set(discrete))!r} is also in --categorical")
+    for option, names in (("--categorical", categorical), ("--discrete", discrete)):
+        for name in names:
+            if name not in inputs:
+                raise InputError(f"{option}: column {name!r} is not an input column ({', '.join(inputs)})")
+    for name in discrete:
+        if text_column(frame[name]):
+            raise InputError(f"--discrete: column {name!r} holds text; a text column is categorical")
+    categories = {}
+    for name in inputs:
+        text = text_column(frame[name])
+        if text or name in categorical:
+            frame[name], categories[name] = category_codes(frame[name], numeric=not text)
+            if len(categories[name]) > MAX_LABELS:
+                raise InputError(f"{path}: column {name!r} has {len(categories[name])} different "
+                                 f"{'labels' if text else 'codes'} (at most {MAX_LABELS} for a categorical input); "
+                                 "if it identifies rows, leave it out with --ignore")
     values = numeric_columns(frame, inputs + objectives + constrained, path, allow_missing=True)
     bad = ~np.isfinite(values).all(axis=1)
     dropped = [int(i) + 2 for i in np.flatnonzero(bad)]
@@ -335,8 +389,16 @@ def training_frame(
     if len(values) < MIN_ROWS:
         raise InputError(f"{path}: {len(values)} valid rows; at least {MIN_ROWS} are needed")
     D, m = len(inputs), len(objectives)
-    return TrainingTable(values[:, :D], values[:, D:D + m], inputs, objectives,
-                         ["min"] * len(minimize) + ["max"] * len(maximize), dropped, values[:, D + m:])
+    X = values[:, :D]
+    for name, labels in list(categories.items()):  # labels only of the rows kept, in the same order
+        j = inputs.index(name)
+        kept = sorted(set(X[:, j].astype(int)))
+        categories[name] = tuple(labels[i] for i in kept)
+        X[:, j] = np.searchsorted(kept, X[:, j].astype(int))
+    return TrainingTable(X, values[:, D:D + m], inputs, objectives,
+                         ["min"] * len(minimize) + ["max"] * len(maximize), dropped, values[:, D + m:],
+                         {name: categories[name] for name in inputs if name in categories},
+                         tuple(name for name in inputs if name in discrete))
 
 
 def bounds_table(path: Path, inputs: list[str]) -> dict[str, tuple[float, float]]:

@@ -225,3 +225,30 @@ def test_a_target_puts_the_designs_predicted_inside_first_and_the_summary_counts
                      "--target", "price<3"), "--target: 'price' is not an objective")
     assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "-o", tmp_path / "q.csv",
                      "--method", TINY_MM, "--target", "cost<3"), "--target")
+
+
+def test_a_categorical_and_a_discrete_column_from_the_command_line_and_a_saved_model(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame({"width": rng.uniform(1, 2, n).round(3), "alloy": rng.choice(["alu", "steel", "ti"], n),
+                          "dose": rng.choice([6, 12, 24, 48], n), "line": rng.choice([3, 7], n)})
+    frame["mass"] = frame.width * frame.alloy.map({"alu": 2.7, "steel": 7.9, "ti": 4.5})
+    frame["strength"] = frame.width * frame.alloy.map({"alu": 1.0, "steel": 3.0, "ti": 2.5}) + frame.dose / 48
+    data = tmp_path / "mixed.csv"
+    frame.to_csv(data, index=False, sep=";")
+    out, model = tmp_path / "out.csv", tmp_path / "model"
+    result = run("optimize", data, "--minimize", "mass", "--maximize", "strength", "--discrete", "dose",
+                 "--categorical", "line", "-n", 6, "-o", out, "--save-model", model)
+    assert result.exit_code == 0, result.output
+    assert ("inputs width, alloy (categorical: 3 labels), dose (discrete: 4 levels), line (categorical: 2 labels)"
+            in result.stderr)
+    for path in (out, tmp_path / "more.csv"):
+        if path != out:
+            assert run("propose", model, "-n", 5, "-o", path, "--quiet").exit_code == 0
+        proposed = pd.read_csv(path)
+        assert set(proposed.alloy) <= {"alu", "steel", "ti"} and set(proposed.dose) <= {6, 12, 24, 48}
+        assert set(proposed.line) <= {3, 7}
+    bounds = tmp_path / "bounds.csv"
+    bounds.write_text("column,lower,upper\nalloy,0,1\n")
+    assert_error(run("optimize", data, "--minimize", "mass", "--maximize", "strength", "--bounds", bounds, "-o",
+                     tmp_path / "o2.csv"), "bounds: 'alloy' is categorical", written=[tmp_path / "o2.csv"])

@@ -152,6 +152,15 @@ def refuse_constraints(data: OfflineData, method: str) -> None:
                          "pgd and d-best do")
 
 
+def refuse_mixed(data: OfflineData, method: str) -> None:
+    """Raise :class:`InputError` if ``data`` has discrete or categorical columns: ``method`` does not take them."""
+    kinds = [f"{name} ({kind})" for name, kind in zip(data.space.inputs, data.space.kinds)
+             if kind in ("discrete", "categorical")]
+    if kinds:
+        raise InputError(f"{method} does not take discrete or categorical columns ({', '.join(kinds)}); "
+                         "pgd, multiple-models, multi-head and d-best do")
+
+
 def check_n(n) -> int:
     """``n`` as a whole number of at least 1, or ``ValueError``."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:

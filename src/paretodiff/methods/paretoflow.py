@@ -96,7 +96,7 @@ import numpy as np
 import torch
 
 from paretodiff import settings
-from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n, refuse_constraints
+from paretodiff.methods.base import OfflineData, Proposals, check_n, exactly_n, refuse_constraints, refuse_mixed
 from paretodiff.runtime import seeded
 from paretodiff.pareto import select_best
 
@@ -417,6 +417,7 @@ class ParetoFlowMethod:
     def fit(self, data: OfflineData, seed: int) -> "ParetoFlowMethod":
         """Train the flow model and the proxies on ``data`` (rows shuffled with ``seed``)."""
         refuse_constraints(data, self.name.split(":")[0])
+        refuse_mixed(data, self.name.split(":")[0])
         pf = _package()
         self._check(data)
         order = np.random.default_rng(seed).permutation(len(data.X))

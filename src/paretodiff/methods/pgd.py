@@ -142,11 +142,11 @@ class ParetoDiff:
     # -- scaling ---------------------------------------------------------------------------
 
     def _to_unit(self, X: np.ndarray) -> torch.Tensor:
-        """Designs ``(N, D)`` -> ``[-1, 1]^D`` (float32)."""
+        """Designs ``(N, D)`` -> ``[-1, 1]^K`` (float32), ``K = space.n_unit`` (one-hot categorical columns)."""
         return torch.as_tensor(2.0 * self.space.to_unit(X) - 1.0, dtype=torch.float32)
 
     def _into_search_box(self, U: torch.Tensor) -> torch.Tensor:
-        """Samples ``(N, D)`` on ``[-1, 1]^D`` projected into the search box (the chains run in
+        """Samples ``(N, K)`` on ``[-1, 1]^K`` projected into the search box (the chains run in
         the whole box, where the generator learned every row; a no-op without narrowed bounds)."""
         if not self.space.narrowed:
             return U
@@ -154,7 +154,8 @@ class ParetoDiff:
         return torch.maximum(torch.minimum(U, upper), lower)
 
     def _from_unit(self, U: torch.Tensor) -> np.ndarray:
-        """``[-1, 1]^D`` -> designs ``(N, D)`` (integer columns rounded, constant columns kept)."""
+        """``[-1, 1]^K`` -> designs ``(N, D)`` (integer, discrete and categorical columns decoded and
+        rounded, constant columns kept: :meth:`DesignSpace.from_unit`)."""
         return self.space.from_unit((U.double().numpy() + 1.0) / 2.0)
 
     # -- fit -------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ class ParetoDiff:
         with seeded(seed):
             generator = torch.Generator().manual_seed(seed)
             U = self._to_unit(data.X).clamp(-1.0, 1.0)
-            self.denoiser, self.utility = networks_for(self.config, data.n_var)
+            self.denoiser, self.utility = networks_for(self.config, data.space.n_unit)
             t0 = time.perf_counter()
             gen = self._train_generator(U, generator)
             t1 = time.perf_counter()
@@ -269,7 +270,7 @@ class ParetoDiff:
         o, t = self.config.objectives, self.config.objectives.training
         if o.members == 0:
             return None
-        model = ObjectiveModel(self.space.n_var, len(Yn[0]), o.members, o.width, o.depth)
+        model = ObjectiveModel(self.space.n_unit, len(Yn[0]), o.members, o.width, o.depth)
         with tqdm(total=t.steps, desc="train objective model", unit="step", disable=self.quiet, leave=False) as bar:
             return model.fit(U, torch.as_tensor(Yn, dtype=torch.float32), generator=generator, lr=t.lr, batch=t.batch,
                              steps=t.steps, val_fraction=o.val_fraction, val_every=t.val_every or t.steps,
@@ -475,7 +476,8 @@ class ParetoDiff:
         the user's units."""
         c, m = self.config.selection, self.space.n_obj
 
-        def predict(U01: np.ndarray):
+        def predict(U01: np.ndarray):  # judged at the design each point decodes to (mixed columns)
+            U01 = self.space.snap_unit(U01)
             mean, std = self.objectives.predict(torch.as_tensor(2.0 * U01 - 1.0, dtype=torch.float32))
             worst = selection.pessimistic(mean.double().numpy(), std.double().numpy(), c.kappa)
             return (worst[:, :m], worst[:, m:]) if self.space.n_constr else worst
@@ -508,7 +510,7 @@ class ParetoDiff:
         c = self.config
         counts = share(n, len(scales))
         scale = torch.tensor(scales, dtype=torch.float32).repeat_interleave(torch.tensor(counts))
-        x = torch.randn((n, self.space.n_var), generator=generator)
+        x = torch.randn((n, self.space.n_unit), generator=generator)
         x_ref = torch.tensor(self.state.x_ref, dtype=torch.float32).expand_as(x)
         guide = None
         if any(scales):

@@ -103,10 +103,10 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
                          "(the file was changed or damaged)")
     model = ParetoDiff(config, quiet=quiet)
     model.space, model.state = space, state
-    model.denoiser, model.utility = networks_for(config, space.n_var)
+    model.denoiser, model.utility = networks_for(config, space.n_unit)
     o = config.objectives
     outputs = space.n_obj + space.n_constr  # the objective model predicts the constraints' margins too
-    model.objectives = ObjectiveModel(space.n_var, outputs, o.members, o.width, o.depth) if o.members else None
+    model.objectives = ObjectiveModel(space.n_unit, outputs, o.members, o.width, o.depth) if o.members else None
     tensors = _read_weights(directory / WEIGHTS_FILE, doc["weights_sha256"])
     nets = [("denoiser.", model.denoiser), ("utility.", model.utility)]
     nets += [("objectives.", model.objectives.net)] if model.objectives is not None else []
@@ -254,7 +254,7 @@ def _checked_state(values, space: DesignSpace) -> State:
     keys = {"y_min", "y_max", "x_ref", "seed"} | ({"constraint_unit"} if space.n_constr else set())
     if not isinstance(values, dict) or set(values) != keys:
         raise ValueError(f"state must have exactly the entries {', '.join(sorted(keys))}")
-    for key, length in (("y_min", space.n_obj), ("y_max", space.n_obj), ("x_ref", space.n_var),
+    for key, length in (("y_min", space.n_obj), ("y_max", space.n_obj), ("x_ref", space.n_unit),
                         ("constraint_unit", space.n_constr)):
         if key in keys and not (isinstance(values[key], list) and len(values[key]) == length
                                 and all(_is_number(v) and math.isfinite(v) for v in values[key])):

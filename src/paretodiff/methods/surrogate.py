@@ -335,15 +335,19 @@ class SurrogateMethod(abc.ABC):
         n = check_n(n)
         rng = np.random.default_rng(seed)
         start, cpu_start = time.perf_counter(), time.process_time()
+        space = self._data.space
         population = initial_population(self._U, self._data.Y_min, self.config.pop_size or n, rng)
-        U = nsga2(self.predict, population, self._data.n_obj, self.config.n_gen,
-                  self.config.eliminate_duplicates, seed, *self._data.space.search_unit())
+
+        def predict(U: np.ndarray) -> np.ndarray:  # judged at the design each point decodes to (mixed columns)
+            return self.predict(space.snap_unit(U))
+
+        U = nsga2(predict, population, self._data.n_obj, self.config.n_gen,
+                  self.config.eliminate_duplicates, seed, *space.search_unit())
         self._facts["search_seconds"] = time.perf_counter() - start
         self._facts["search_cpu_seconds"] = time.process_time() - cpu_start
         self._facts["final_population"] = len(U)
         if len(U) > n:  # a population larger than n (pop_size): the n best by predicted fronts and crowding
-            U = U[select_best(self.predict(U), n)]
-        space = self._data.space
+            U = U[select_best(predict(U), n)]
         return Proposals(exactly_n(np.clip(space.from_unit(U), space.search_lower, space.search_upper), n, rng))
 
     def settings(self) -> dict:
