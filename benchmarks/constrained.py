@@ -29,17 +29,16 @@ the proposals improve on the table).  Results are kept per (problem, method, see
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shlex
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from records_file import machine_lines, resume  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("pgd", "multiple-models")
@@ -148,9 +147,7 @@ def markdown(results: dict, command: str) -> str:
     s = results["settings"]
     names = list(dict.fromkeys(k.split("/")[0] for k in results["runs"]))
     seeds = sorted({int(k.rsplit("/", 1)[1]) for k in results["runs"]})
-    lines = ["# Constrained problems", "", f"Command: `{command}`  ",
-             f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-             f"{len(os.sched_getaffinity(0))} cores  ", f"Date: {date.today()}", "",
+    lines = ["# Constrained problems", "", *machine_lines(command), "",
              f"Tables of {s['rows']} uniform random designs less their best 20% ({s['rows'] - s['rows'] // 5} rows), "
              f"the constraint values as measured columns; {s['n']} proposals; seeds {', '.join(map(str, seeds))} "
              "(each its own table); mean ± std over the seeds. Feasible-HV ratio: HV of the feasible proposals / HV "
@@ -178,19 +175,14 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "records" / "constrained.json"))
     parser.add_argument("--no-write", action="store_true", help="do not write docs/results/constrained.md")
     args = parser.parse_args()
-    out = Path(args.out)
-    settings = {"rows": args.rows, "n": args.n}
-    results = json.loads(out.read_text()) if out.is_file() else {"settings": settings, "runs": {}}
-    if results["settings"] != settings:
-        sys.exit(f"error: {out} holds runs with {results['settings']}, not {settings}: choose another --out")
-    for seed in (int(v) for v in args.seeds.split(",")):
-        for name in args.problems.split(","):
-            for method in args.methods.split(","):
-                key = f"{name}/{method}/{seed}"
-                if key not in results["runs"]:
-                    results["runs"][key] = run(name, method, args.rows, args.n, seed)
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    out.write_text(json.dumps(results, indent=1))
+    keys = [f"{name}/{method}/{seed}" for seed in args.seeds.split(",") for name in args.problems.split(",")
+            for method in args.methods.split(",")]
+
+    def one(key: str) -> dict:
+        name, method, seed = key.split("/")
+        return run(name, method, args.rows, args.n, int(seed))
+
+    results = resume(Path(args.out), {"rows": args.rows, "n": args.n}, keys, one)
     text = markdown(results, shlex.join(["python", "benchmarks/constrained.py", *sys.argv[1:]]))
     print(text)
     if not args.no_write:

@@ -167,3 +167,20 @@ def test_methods_without_mixed_columns_and_bounds_on_labels_are_refused():
     with pytest.raises(InputError, match="bounds: 'alloy' is categorical"):
         paretodiff.optimize(mixed(), minimize=["mass"], maximize=["strength"], bounds={"alloy": (0, 1)}, n=4,
                             method="d-best")
+
+
+@pytest.mark.parametrize("spec", ["pgd", "multiple-models"])
+def test_every_proposal_meets_a_required_sum(spec):
+    rng = np.random.default_rng(0)
+    W = rng.dirichlet([2, 2, 2], 80).round(3)
+    W[:, 2] = (1 - W[:, 0] - W[:, 1]).round(3)
+    f = pd.DataFrame({"water": W[:, 0], "cement": W[:, 1], "sand": W[:, 2], "temp": rng.uniform(10, 30, 80)})
+    f["cost"] = 3 * f.cement + f.sand + f.temp / 30
+    f["weakness"] = 1 / (0.2 + f.cement) + (f.water - 0.3).abs()
+    method = {"pgd": paretodiff_spec(), "multiple-models": TINY_SPECS["multiple-models"]}[spec]
+    designs = paretodiff.optimize(f, minimize=["cost", "weakness"], sums="water,cement,sand=1", n=16, seed=0,
+                                  method=method).designs
+    np.testing.assert_allclose(designs[["water", "cement", "sand"]].sum(axis=1), 1.0, atol=1e-12)
+    assert (designs[["water", "cement", "sand"]] >= 0).all().all()
+    with pytest.raises(InputError, match="--sum: water,temp=1: the total 1 cannot be reached"):
+        paretodiff.optimize(f, minimize=["cost", "weakness"], sums=["water,temp=1"], n=4, method="d-best")

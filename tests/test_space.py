@@ -131,3 +131,41 @@ def test_mixed_spaces_are_saved_and_bad_levels_are_refused():
         DesignSpace.from_dict({**values, "encoding": "hashing"})
     with pytest.raises(ValueError, match="needs its levels"):
         DesignSpace.from_dict({**values, "levels": [None, None, None]})
+
+
+# -- exact sums over inputs -----------------------------------------------------------------
+
+def mixture_space():
+    rng = np.random.default_rng(0)
+    W = rng.dirichlet([2, 2, 2], 40).round(2)
+    W[:, 2] = (1 - W[:, 0] - W[:, 1]).round(2)
+    X = np.column_stack([W, rng.uniform(10, 30, 40).round(1)])
+    space = DesignSpace.from_data(X, rng.random((40, 2)), inputs=["water", "cement", "sand", "temp"],
+                                  sums=[(("water", "cement", "sand"), 1.0)])
+    return space, X
+
+
+def test_every_decoded_design_meets_its_sum_inside_the_bounds_at_the_data_precision():
+    space, X = mixture_space()
+    U = np.random.default_rng(1).uniform(-0.3, 1.3, (500, 4))
+    designs = space.from_unit(U)
+    assert space.sum_errors(designs).max() < 1e-12
+    assert np.all(designs[:, :3] >= space.lower[:3]) and np.all(designs[:, :3] <= space.upper[:3])
+    np.testing.assert_allclose(designs[:, :3] * 100, np.round(designs[:, :3] * 100), atol=1e-9)  # two places kept
+    np.testing.assert_array_equal(space.finish(X), X)  # designs that meet it already are not moved
+    assert DesignSpace.from_dict(space.to_dict()).sums == space.sums
+
+
+def test_sums_that_cannot_hold_are_refused_naming_them():
+    space, X = mixture_space()
+    values = space.to_dict()
+    with pytest.raises(ValueError, match="water,cement,sand=5: the total 5 cannot be reached"):
+        DesignSpace.from_dict({**values, "sums": [[["water", "cement", "sand"], 5]]})
+    with pytest.raises(ValueError, match="'cement' is in two sums"):
+        DesignSpace.from_dict({**values, "sums": [[["water", "cement"], 0.5], [["cement", "sand"], 0.5]]})
+    with pytest.raises(ValueError, match="'glue' is not an input"):
+        DesignSpace.from_dict({**values, "sums": [[["water", "glue"], 0.5]]})
+    integer = DesignSpace.from_data(np.column_stack([X[:, :3], np.arange(40)]), np.ones((40, 2)) * [[1, 2]] +
+                                    np.arange(40)[:, None])
+    with pytest.raises(ValueError, match="'x3' is integer"):
+        DesignSpace.from_dict({**integer.to_dict(), "sums": [[["x0", "x3"], 3]]})

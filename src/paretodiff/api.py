@@ -71,6 +71,7 @@ def optimize(
     constraints: str | Sequence[str] = (),
     categorical: Sequence[str] = (),
     discrete: Sequence[str] = (),
+    sums: str | Sequence[str] = (),
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
 
@@ -105,6 +106,9 @@ def optimize(
             the labels the data holds.
         discrete: for a DataFrame, numeric design columns that take only the values they hold
             (a dose of 6, 12, 24 or 48): proposals use only those levels.
+        sums: for a DataFrame, input columns that must sum to a total exactly, ``"a,b,c=1"``
+            or a list of such terms (fractions of a mixture): every proposal meets them
+            (projected onto them inside the bounds, rounded with the remainder kept in the sum).
 
     Raises:
         InputError: bad data, names, bounds or settings (one line naming the column).
@@ -113,10 +117,11 @@ def optimize(
     if isinstance(data, pd.DataFrame):
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
                                      bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints),
-                                     categorical=list(categorical), discrete=list(discrete))
-    elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete:
-        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical and discrete are for a "
-                         "DataFrame; OfflineData has its space")
+                                     categorical=list(categorical), discrete=list(discrete),
+                                     sums=[sums] if isinstance(sums, str) else list(sums))
+    elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete or sums:
+        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical, discrete and sums are "
+                         "for a DataFrame; OfflineData has its space")
     settings.check_seed(seed)
     if isinstance(method, str):
         method = with_strategy(method, strategy)
@@ -128,8 +133,39 @@ def optimize(
     model.fit(data, seed)
     proposals = model.propose(n, seed)
     proposals = Proposals(data.space.finish(proposals.X), proposals.scores)
+    check_sums(proposals.X, data.space)
     frame, renamed = proposals_frame(proposals, data.space)
     return Result(frame, proposals, model, data, renamed, dropped)
+
+
+def check_sums(X: np.ndarray, space: DesignSpace) -> None:
+    """Raise :class:`ModelError` if a design ``X (n, D)`` misses a total of ``space.sums`` (the
+    output's check of a rule every proposal must meet)."""
+    from paretodiff.errors import ModelError
+    from paretodiff.space import SUM_TOLERANCE
+
+    if space.sums:
+        error = space.sum_errors(X)
+        limit = SUM_TOLERANCE * max(1.0, *(abs(t) for _, t in space.sums))
+        if (error > limit).any():
+            raise ModelError(f"{int((error > limit).sum())} proposal(s) miss a required sum by up to {error.max():.3g}; "
+                             "nothing was written")
+
+
+def parse_sums(terms: Sequence[str]) -> list[tuple[tuple[str, ...], float]]:
+    """``["a,b,c=1"]`` -> ``[(("a", "b", "c"), 1.0)]``; errors as one-line :class:`InputError` naming ``--sum``."""
+    out = []
+    for term in terms:
+        names, sep, total = str(term).rpartition("=")
+        columns = tuple(n.strip() for n in names.split(",") if n.strip())
+        try:
+            value = float(total)
+        except ValueError:
+            value = float("nan")
+        if not sep or len(columns) < 2 or not np.isfinite(value):
+            raise InputError(f"--sum: {term!r}: write the columns and their total, as \"a,b,c=1\"")
+        out.append((columns, value))
+    return out
 
 
 def split_terms(terms: str | Sequence[str]) -> list[str]:
@@ -185,24 +221,27 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
                  bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
                  source: str = "the table", ignore: list[str] | None = None,
                  constraints: list[str] | None = None, categorical: list[str] | None = None,
-                 discrete: list[str] | None = None) -> tuple[OfflineData, list[int]]:
+                 discrete: list[str] | None = None, sums: list[str] | None = None) -> tuple[OfflineData, list[int]]:
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows.
     ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`);
-    ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`)."""
+    ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`);
+    ``sums``: terms such as ``"a,b,c=1"`` (:func:`parse_sums`)."""
     rules = parse_constraints(constraints or [])
     table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules],
                            categorical, discrete)
-    space = design_space(table, bounds, rules)
+    space = design_space(table, bounds, rules, parse_sums(sums or []))
     return OfflineData(table.X, table.Y, space, str(source), table.G), table.dropped
 
 
 def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]] | None = None,
-                 rules: Sequence = ()) -> DesignSpace:
+                 rules: Sequence = (), sums: Sequence[tuple[tuple[str, ...], float]] = ()) -> DesignSpace:
     """The space of a checked table: its columns' names, kinds and senses, the data's range
-    widened or narrowed by ``bounds`` ``{column: (lower, upper)}`` for some inputs, the constraints ``rules``.
+    widened or narrowed by ``bounds`` ``{column: (lower, upper)}`` for some inputs, the
+    constraints ``rules``, the exact ``sums`` (:func:`parse_sums`).
 
     Raises:
-        InputError: bounds for an unknown or categorical column, or not finite lower < upper.
+        InputError: bounds for an unknown or categorical column, or not finite lower < upper;
+            a sum that names an unknown or non-continuous column or cannot be reached.
     """
     input_cols = table.inputs
     for name, (lo, hi) in (bounds or {}).items():
@@ -214,10 +253,20 @@ def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]]
             raise InputError(f"bounds: {name!r} needs finite lower < upper, got ({lo}, {hi})")
     named = {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()}
     lower, upper = search_bounds(table.X, input_cols, named)
-    return DesignSpace.from_data(table.X, table.Y, senses=table.senses, bounds=(lower, upper), inputs=input_cols,
-                                 objectives=table.objectives, constraints=tuple(rules),
-                                 categories={input_cols.index(c): v for c, v in table.categories.items()},
-                                 discrete=[input_cols.index(c) for c in table.discrete])
+
+    def space(with_sums) -> DesignSpace:
+        return DesignSpace.from_data(table.X, table.Y, senses=table.senses, bounds=(lower, upper), inputs=input_cols,
+                                     objectives=table.objectives, constraints=tuple(rules),
+                                     categories={input_cols.index(c): v for c, v in table.categories.items()},
+                                     discrete=[input_cols.index(c) for c in table.discrete], sums=with_sums)
+
+    if not sums:
+        return space(())
+    space(())  # what is wrong without the sums is said first
+    try:
+        return space(sums)
+    except InputError as exc:
+        raise InputError(f"--sum: {exc}") from None
 
 
 def parse_constraints(terms: Sequence[str]) -> tuple:

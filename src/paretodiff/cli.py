@@ -371,6 +371,9 @@ def optimize_command(
     discrete: Optional[str] = typer.Option(None, "--discrete", help="Numeric input columns that take only the "
                                            "values they hold (a dose of 6, 12, 24 or 48), comma-separated; "
                                            "proposals use only those levels."),
+    sum_: Optional[list[str]] = typer.Option(None, "--sum", help="Input columns that must sum to a total exactly, "
+                                             "e.g. \"water,cement,sand=1\" (repeat it for more); every proposal "
+                                             "meets it."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
@@ -405,7 +408,7 @@ def optimize_command(
                            split_names("--discrete", discrete))
     X, Y, input_cols, objective_cols, senses, dropped = table[:6]
     named = bounds_table(bounds, input_cols) if bounds else {}
-    space = api.design_space(table, named, rules)
+    space = api.design_space(table, named, rules, api.parse_sums(sum_ or []))
     _use_cores()
     model = methods.make(spec)
     model.quiet = quiet

@@ -63,6 +63,9 @@ class DesignSpace:
             numbers inside the box), for a ``categorical`` one its labels (distinct strings or
             numbers; its bounds are ``[0, L - 1]``, its index, and cannot be narrowed).
         encoding: how a categorical column lies on the unit cube, one of :data:`ENCODINGS`.
+        sums: known input constraints that hold exactly, ``((columns, total), ...)``: the
+            continuous columns of each group sum to its total (fractions of a mixture sum to
+            1); every design :meth:`from_unit` and :meth:`finish` return satisfies them.
     """
 
     inputs: tuple[str, ...]
@@ -77,6 +80,7 @@ class DesignSpace:
     constraints: tuple[Constraint, ...] = ()
     levels: tuple[tuple | None, ...] | None = None
     encoding: str = "onehot"
+    sums: tuple[tuple[tuple[str, ...], float], ...] = ()
 
     def __post_init__(self) -> None:
         lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
@@ -127,6 +131,31 @@ class DesignSpace:
             if self.kinds[j] == "integer" and np.ceil(lo) > np.floor(hi):
                 raise InputError(f"input column {name!r}: no whole number lies inside its bounds [{lo:g}, {hi:g}]")
         self._check_levels()
+        self._check_sums()
+
+    def _check_sums(self) -> None:
+        groups, used = [], set()
+        for names, total in self.sums:
+            names, total = tuple(str(n) for n in names), float(total)
+            label = f"{','.join(names)}={total:g}"
+            if len(names) < 2 or len(set(names)) != len(names):
+                raise InputError(f"{label}: a sum needs at least 2 distinct columns")
+            for name in names:
+                if name not in self.inputs:
+                    raise InputError(f"{label}: {name!r} is not an input column ({', '.join(self.inputs)})")
+                if self.kinds[self.inputs.index(name)] != "continuous":
+                    raise InputError(f"{label}: {name!r} is {self.kinds[self.inputs.index(name)]}; a sum is over "
+                                     "continuous columns")
+            if used & set(names):
+                raise InputError(f"{label}: column {min(used & set(names))!r} is in two sums")
+            used |= set(names)
+            J = [self.inputs.index(n) for n in names]
+            lo, hi = self.search_lower[J].sum(), self.search_upper[J].sum()
+            if not (math.isfinite(total) and lo - 1e-9 * max(1.0, abs(total)) <= total <= hi + 1e-9 * max(1.0, abs(total))):
+                raise InputError(f"{label}: the total {total:g} cannot be reached inside the columns' bounds "
+                                 f"(their sum lies in [{lo:g}, {hi:g}])")
+            groups.append((names, total))
+        object.__setattr__(self, "sums", tuple(groups))
 
     def _check_levels(self) -> None:
         D = self.n_var
@@ -174,7 +203,8 @@ class DesignSpace:
                   integer_columns: Sequence[int] | None = None, inputs: Sequence[str] | None = None,
                   objectives: Sequence[str] | None = None,
                   constraints: Sequence[Constraint] = (), categories: dict[int, Sequence] | None = None,
-                  discrete: Sequence[int] = (), encoding: str = "onehot") -> "DesignSpace":
+                  discrete: Sequence[int] = (), encoding: str = "onehot",
+                  sums: Sequence[tuple[Sequence[str], float]] = ()) -> "DesignSpace":
         """The space of a table: bounds default to the data's range, integer columns to those
         holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``; each
         continuous column keeps the decimal places its values are given with
@@ -186,7 +216,9 @@ class DesignSpace:
 
         ``categories`` makes columns categorical, ``{column index: labels}``, their values in
         ``X`` the labels' indices (its bounds, if given, are ignored: they are the indices');
-        ``discrete`` columns take the distinct values the data holds as their levels.
+        ``discrete`` columns take the distinct values the data holds as their levels.  The
+        columns of each of ``sums`` (names and a total) share the finest decimal places any
+        of them is given with.
 
         Raises:
             InputError: shapes, names, senses, bounds, or an objective whose range cannot be
@@ -218,6 +250,12 @@ class DesignSpace:
             raise InputError(f"integer_columns must be distinct column indices below {D} and neither categorical nor "
                              f"discrete, got {columns}")
         decimals = [None if j in columns or j in special else data_decimals(X[:, j]) for j in range(D)]
+        names = list(inputs) if inputs is not None else [f"x{j}" for j in range(D)]
+        for group, _ in sums:  # a sum's columns are rounded together, to the finest places among them
+            J = [names.index(n) for n in group if n in names]  # unknown names: refused by the space
+            places = [decimals[j] for j in J]
+            for j in J:
+                decimals[j] = None if None in places else max(places)
         kinds = ["integer" if j in columns else "discrete" if j in discrete else
                  "categorical" if j in categories else "continuous" for j in range(D)]
         levels = [categories[j] if j in categories else tuple(np.unique(X[:, j])) if j in discrete else None
@@ -229,7 +267,8 @@ class DesignSpace:
             kinds=tuple(kinds),
             objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
             senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals),
-            constraints=tuple(constraints), levels=tuple(levels) if special else None, encoding=encoding)
+            constraints=tuple(constraints), levels=tuple(levels) if special else None, encoding=encoding,
+            sums=tuple((tuple(g), float(t)) for g, t in sums))
         space.check_objectives(Y)
         return space
 
@@ -349,8 +388,49 @@ class DesignSpace:
 
     def snap_unit(self, U: np.ndarray) -> np.ndarray:
         """Unit-cube points ``(N, n_unit)`` moved to the designs they decode to: the point the
-        models should judge where columns are discrete or categorical (unchanged otherwise)."""
-        return self.to_unit(self.from_unit(U)) if self.mixed else np.asarray(U, dtype=float)
+        models should judge where columns are discrete or categorical or must sum to a total
+        (unchanged otherwise)."""
+        return self.to_unit(self.from_unit(U)) if self.mixed or self.sums else np.asarray(U, dtype=float)
+
+    def sum_errors(self, X: np.ndarray) -> np.ndarray:
+        """``(N,)``: each design's largest distance from a total of :attr:`sums` (0 without sums)."""
+        X = np.asarray(X, dtype=float)
+        error = np.zeros(len(X))
+        for names, total in self.sums:
+            J = [self.inputs.index(n) for n in names]
+            error = np.maximum(error, np.abs(X[:, J].sum(axis=1) - total))
+        return error
+
+    def _project_sums(self, X: np.ndarray) -> np.ndarray:
+        """Each group of :attr:`sums` moved to the nearest point of the search box where it sums to
+        its total: ``clip(x - lam, lower, upper)`` with ``lam`` per row found by bisection; then
+        rounded to the group's decimals with the rounding's remainder put where there is room."""
+        for names, total in self.sums:
+            J = [self.inputs.index(n) for n in names]
+            lo, hi = self.search_lower[J], self.search_upper[J]
+            moved = ~((np.abs(X[:, J].sum(axis=1) - total) <= SUM_TOLERANCE * max(1.0, abs(total)))
+                      & np.all((X[:, J] >= lo) & (X[:, J] <= hi), axis=1))  # the others are kept as they are
+            Y = X[moved][:, J]
+            a, b = (Y - hi).min(axis=1), (Y - lo).max(axis=1)  # the sum is sum(hi) at a, sum(lo) at b
+            for _ in range(100):
+                lam = (a + b) / 2
+                above = np.clip(Y - lam[:, None], lo, hi).sum(axis=1) > total
+                a, b = np.where(above, lam, a), np.where(above, b, lam)
+            Y = np.clip(Y - ((a + b) / 2)[:, None], lo, hi)
+            places = self.decimals[J[0]]
+            if places is not None:
+                Y = np.round(Y, places)
+            for _ in range(len(J)):  # the remainder, column by column, where there is room
+                rest = total - Y.sum(axis=1)
+                room = np.where(rest[:, None] > 0, hi - Y, Y - lo)
+                k = np.argmax(room, axis=1)
+                rows = np.arange(len(Y))
+                step = np.sign(rest) * np.minimum(np.abs(rest), room[rows, k])
+                Y[rows, k] += step
+                if places is not None:
+                    Y[rows, k] = np.round(Y[rows, k], places)
+            X[np.ix_(moved, J)] = Y
+        return X
 
     def values(self, X: np.ndarray) -> list[np.ndarray]:
         """The design columns of ``X (N, D)`` in the user's terms: a categorical column's labels
@@ -385,6 +465,8 @@ class DesignSpace:
 
     def _round(self, X: np.ndarray) -> np.ndarray:
         lower, upper = self.search_lower, self.search_upper
+        if self.sums:
+            X = self._project_sums(X)
         for j, kind in enumerate(self.kinds):
             if kind in ("integer", "categorical"):
                 X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lower[j]), np.floor(upper[j]))
@@ -392,8 +474,10 @@ class DesignSpace:
                 levels = np.asarray(self.levels[j])
                 levels = levels[(levels >= lower[j]) & (levels <= upper[j])]
                 X[:, j] = levels[np.argmin(np.abs(X[:, j, None] - levels[None, :]), axis=1)]
+        summed = {n for names, _ in self.sums for n in names}  # rounded with their sum
         for j, places in enumerate(self.decimals):
-            if places is not None and self.kinds[j] == "continuous" and not self.constant[j]:
+            if places is not None and self.kinds[j] == "continuous" and not self.constant[j] \
+                    and self.inputs[j] not in summed:
                 X[:, j] = np.clip(np.round(X[:, j], places), lower[j], upper[j])
         return X
 
@@ -416,7 +500,8 @@ class DesignSpace:
                  if self.mixed else {})
         return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
                 "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses),
-                "decimals": list(self.decimals), **search, **rules, **mixed}
+                "decimals": list(self.decimals), **search, **rules, **mixed,
+                **({"sums": [[list(g), t] for g, t in self.sums]} if self.sums else {})}
 
     @classmethod
     def from_dict(cls, values) -> "DesignSpace":
@@ -428,7 +513,7 @@ class DesignSpace:
         if not isinstance(values, dict):
             raise ValueError("space must be an object")
         entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
-        optional = {"decimals", "search_lower", "search_upper", "constraints", "levels", "encoding"}
+        optional = {"decimals", "search_lower", "search_upper", "constraints", "levels", "encoding", "sums"}
         missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - optional)
         if missing or unknown:
             raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
@@ -460,6 +545,11 @@ class DesignSpace:
                     isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b)) for b in v))
                 for v in levels)):
             raise ValueError("space.levels must be a list of nulls and lists of labels (text or finite numbers)")
+        sums = values.get("sums", [])
+        if not (isinstance(sums, list) and all(
+                isinstance(g, list) and len(g) == 2 and isinstance(g[0], list) and all(isinstance(n, str) for n in g[0])
+                and isinstance(g[1], (int, float)) and not isinstance(g[1], bool) for g in sums)):
+            raise ValueError("space.sums must be a list of [[column, ...], total]")
         encoding = values.get("encoding", "onehot")
         if not isinstance(encoding, str):
             raise ValueError("space.encoding must be a string")
@@ -467,12 +557,13 @@ class DesignSpace:
             return cls(**{k: values[k] for k in entries}, decimals=decimals, search_lower=search[0],
                        search_upper=search[1], constraints=tuple(Constraint(*r) for r in rules),
                        levels=None if levels is None else tuple(None if v is None else tuple(v) for v in levels),
-                       encoding=encoding)
+                       encoding=encoding, sums=tuple((tuple(g), t) for g, t in sums))
         except InputError as exc:
             raise ValueError(f"space: {exc}") from None
 
 
 MAX_DECIMALS = 8
+SUM_TOLERANCE = 1e-9  # relative: a design whose sum is this close to its total meets it
 _SAMPLE = 10_000
 
 

@@ -252,3 +252,19 @@ def test_a_categorical_and_a_discrete_column_from_the_command_line_and_a_saved_m
     bounds.write_text("column,lower,upper\nalloy,0,1\n")
     assert_error(run("optimize", data, "--minimize", "mass", "--maximize", "strength", "--bounds", bounds, "-o",
                      tmp_path / "o2.csv"), "bounds: 'alloy' is categorical", written=[tmp_path / "o2.csv"])
+
+
+def test_a_required_sum_from_the_command_line(tmp_path):
+    rng = np.random.default_rng(0)
+    W = rng.dirichlet([2, 2, 2], 60).round(3)
+    W[:, 2] = (1 - W[:, 0] - W[:, 1]).round(3)
+    frame = pd.DataFrame({"water": W[:, 0], "cement": W[:, 1], "sand": W[:, 2]})
+    frame["cost"], frame["weakness"] = 3 * frame.cement + frame.sand, 1 / (0.2 + frame.cement) + frame.water
+    data, out = tmp_path / "mix.csv", tmp_path / "out.csv"
+    frame.to_csv(data, index=False)
+    result = run("optimize", data, "--minimize", "cost,weakness", "--sum", "water,cement,sand=1", "-n", 5, "-o", out,
+                 "--quiet")
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(pd.read_csv(out)[["water", "cement", "sand"]].sum(axis=1), 1.0, atol=1e-9)
+    assert_error(run("optimize", data, "--minimize", "cost,weakness", "--sum", "water,cement", "-o", tmp_path / "o.csv"),
+                 "--sum: 'water,cement': write the columns and their total", written=[tmp_path / "o.csv"])
