@@ -72,6 +72,7 @@ def optimize(
     categorical: Sequence[str] = (),
     discrete: Sequence[str] = (),
     sums: str | Sequence[str] = (),
+    feasible: str | None = None,
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
 
@@ -109,6 +110,10 @@ def optimize(
         sums: for a DataFrame, input columns that must sum to a total exactly, ``"a,b,c=1"``
             or a list of such terms (fractions of a mixture): every proposal meets them
             (projected onto them inside the bounds, rounded with the remainder kept in the sum).
+        feasible: for a DataFrame, a column of 1 (the design worked) and 0 (it failed; its
+            objectives may be empty): the failed designs are not learned as poor ones but form
+            a negation set that pgd steers away from and screens its proposals by
+            (``p_feasible``); the other methods learn from the designs that worked.
 
     Raises:
         InputError: bad data, names, bounds or settings (one line naming the column).
@@ -118,10 +123,11 @@ def optimize(
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
                                      bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints),
                                      categorical=list(categorical), discrete=list(discrete),
-                                     sums=[sums] if isinstance(sums, str) else list(sums))
-    elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete or sums:
-        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical, discrete and sums are "
-                         "for a DataFrame; OfflineData has its space")
+                                     sums=[sums] if isinstance(sums, str) else list(sums), feasible=feasible)
+    elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete or sums \
+            or feasible:
+        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical, discrete, sums and "
+                         "feasible are for a DataFrame; OfflineData has its space")
     settings.check_seed(seed)
     if isinstance(method, str):
         method = with_strategy(method, strategy)
@@ -221,16 +227,18 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
                  bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
                  source: str = "the table", ignore: list[str] | None = None,
                  constraints: list[str] | None = None, categorical: list[str] | None = None,
-                 discrete: list[str] | None = None, sums: list[str] | None = None) -> tuple[OfflineData, list[int]]:
+                 discrete: list[str] | None = None, sums: list[str] | None = None,
+                 feasible: str | None = None) -> tuple[OfflineData, list[int]]:
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows.
     ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`);
     ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`);
-    ``sums``: terms such as ``"a,b,c=1"`` (:func:`parse_sums`)."""
+    ``sums``: terms such as ``"a,b,c=1"`` (:func:`parse_sums`); ``feasible``: the column of
+    1 (worked) and 0 (failed)."""
     rules = parse_constraints(constraints or [])
     table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules],
-                           categorical, discrete)
+                           categorical, discrete, feasible)
     space = design_space(table, bounds, rules, parse_sums(sums or []))
-    return OfflineData(table.X, table.Y, space, str(source), table.G), table.dropped
+    return OfflineData(table.X, table.Y, space, str(source), table.G, table.failed), table.dropped
 
 
 def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]] | None = None,

@@ -374,6 +374,10 @@ def optimize_command(
     sum_: Optional[list[str]] = typer.Option(None, "--sum", help="Input columns that must sum to a total exactly, "
                                              "e.g. \"water,cement,sand=1\" (repeat it for more); every proposal "
                                              "meets it."),
+    feasible: Optional[str] = typer.Option(None, "--feasible", help="A column of 1 (the design worked) and 0 (it "
+                                           "failed; its objectives may be empty): pgd steers away from the failed "
+                                           "designs and screens its proposals by them (p_feasible); the other "
+                                           "methods learn from the designs that worked."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proposed designs "
                                 "(.csv, .tsv, .xlsx or .parquet)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="pgd methods: also save the trained model to this new folder."),
@@ -405,7 +409,7 @@ def optimize_command(
         _fail(f"--report: {report}: the report is an HTML page; name it .html")
     table = training_table(data_csv, minimize_cols, maximize_cols, input_cols, drop_invalid, ignore_cols,
                            [r.name for r in rules], split_names("--categorical", categorical),
-                           split_names("--discrete", discrete))
+                           split_names("--discrete", discrete), feasible)
     X, Y, input_cols, objective_cols, senses, dropped = table[:6]
     named = bounds_table(bounds, input_cols) if bounds else {}
     space = api.design_space(table, named, rules, api.parse_sums(sum_ or []))
@@ -418,12 +422,16 @@ def optimize_command(
         _log(f"skipped {len(dropped)} row(s) with missing or non-finite values (lines {', '.join(map(str, dropped[:10]))}"
              + (" ..." if len(dropped) > 10 else "") + ")", quiet)
     roles = _roles(input_cols, objective_cols, senses, ignore_cols, rules, table.G, space)
+    if feasible:
+        roles += (f"; feasibility {feasible} ({len(table.failed)} failed design(s), a negation set; "
+                  f"{len(X)} worked)")
     _log(roles, quiet)
     if named:
         _log(bounds_note(X, input_cols, named), quiet)
     _log(f"training {spec} on {len(X)} designs", quiet)
     started = time.perf_counter()
-    result = api.optimize(OfflineData(X, Y, space, data_csv.name, table.G), method=model, n=n, seed=seed)
+    result = api.optimize(OfflineData(X, Y, space, data_csv.name, table.G, table.failed), method=model, n=n,
+                          seed=seed)
     for name, column in result.renamed.items():
         _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
     if save_model is not None:

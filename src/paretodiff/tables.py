@@ -259,8 +259,9 @@ class TrainingTable(NamedTuple):
     objective names, the senses (``"min"`` / ``"max"`` per objective), the table's line numbers
     of the rows dropped (only with ``drop_invalid``), ``G (N, c)``, the constraint columns'
     values (``(N, 0)`` without constraints), the categorical input columns' labels
-    ``{name: labels}`` (their values in ``X`` are the labels' indices) and the discrete input
-    columns' names."""
+    ``{name: labels}`` (their values in ``X`` are the labels' indices), the discrete input
+    columns' names and, with a feasibility column, the designs that failed ``(K, D)`` (``X``,
+    ``Y`` and ``G`` are then the rows that worked)."""
 
     X: np.ndarray
     Y: np.ndarray
@@ -271,15 +272,16 @@ class TrainingTable(NamedTuple):
     G: np.ndarray
     categories: dict[str, tuple] = {}
     discrete: tuple[str, ...] = ()
+    failed: np.ndarray | None = None
 
 
 def training_table(path: Path, minimize: list[str], maximize: list[str], inputs: list[str] | None,
                    drop_invalid: bool, ignore: list[str] | None = None,
                    constrained: list[str] | None = None, categorical: list[str] | None = None,
-                   discrete: list[str] | None = None) -> TrainingTable:
+                   discrete: list[str] | None = None, feasible: str | None = None) -> TrainingTable:
     """:func:`training_frame` of a table file (:func:`read_table`)."""
     return training_frame(read_table(path), minimize, maximize, inputs, drop_invalid, path, ignore, constrained,
-                          categorical, discrete)
+                          categorical, discrete, feasible)
 
 
 def text_column(values: pd.Series) -> bool:
@@ -315,6 +317,7 @@ def training_frame(
     constrained: list[str] | None = None,
     categorical: list[str] | None = None,
     discrete: list[str] | None = None,
+    feasible: str | None = None,
 ) -> TrainingTable:
     """Designs, objectives and constraint columns from a user's table, checked.
 
@@ -322,7 +325,8 @@ def training_frame(
     constraint column (``constrained``), nor in ``ignore`` (measured columns that are
     neither, such as an identifier).  An input column of text is categorical; so are the
     numeric ``categorical`` columns (codes without an order); ``discrete`` columns take only
-    the values they hold.
+    the values they hold.  ``feasible`` names a column of 1 (the design worked) and 0 (it
+    failed: its objectives may be empty, only its inputs are read).
 
     Raises:
         InputError: unknown or missing columns, non-numeric cells, non-finite values (unless
@@ -340,7 +344,7 @@ def training_frame(
     categorical, discrete = list(categorical or []), list(discrete or [])
     for option, names in (("--minimize", minimize), ("--maximize", maximize), ("--inputs", inputs or []),
                           ("--ignore", ignore), ("--constraint", constrained), ("--categorical", categorical),
-                          ("--discrete", discrete)):
+                          ("--discrete", discrete), ("--feasible", [feasible] if feasible else [])):
         for name in names:
             if name not in columns:
                 raise InputError(f"{option}: no column {name!r} in {path} (columns: {', '.join(columns)})")
@@ -353,7 +357,9 @@ def training_frame(
     if set(constrained) & set(objectives + ignore):
         raise InputError(f"--constraint: column {min(set(constrained) & set(objectives + ignore))!r} is also an "
                          "objective or ignored")
-    others = set(objectives) | set(ignore) | set(constrained)
+    if feasible and feasible in set(objectives) | set(ignore) | set(constrained) | set(inputs or []):
+        raise InputError(f"--feasible: column {feasible!r} is also an objective, input, constraint or ignored")
+    others = set(objectives) | set(ignore) | set(constrained) | ({feasible} if feasible else set())
     inputs = [c for c in columns if c not in others] if not inputs else inputs
     if not inputs:
         raise InputError(f"{path}: no input columns left besides the objectives")
@@ -380,25 +386,44 @@ def training_frame(
                                  f"{'labels' if text else 'codes'} (at most {MAX_LABELS} for a categorical input); "
                                  "if it identifies rows, leave it out with --ignore")
     values = numeric_columns(frame, inputs + objectives + constrained, path, allow_missing=True)
-    bad = ~np.isfinite(values).all(axis=1)
+    D, m = len(inputs), len(objectives)
+    worked = feasibility_flags(frame, feasible, path) if feasible else np.ones(len(frame), dtype=bool)
+    bad = np.where(worked, ~np.isfinite(values).all(axis=1), ~np.isfinite(values[:, :D]).all(axis=1))
     dropped = [int(i) + 2 for i in np.flatnonzero(bad)]
     if bad.any() and not drop_invalid:
         shown = ", ".join(map(str, dropped[:5])) + (" ..." if len(dropped) > 5 else "")
         raise InputError(f"{path}: non-finite values on {len(dropped)} line(s): {shown} (use --drop-invalid to skip them)")
-    values = values[~bad]
+    failed, values = values[~bad & ~worked, :D], values[~bad & worked]
     if len(values) < MIN_ROWS:
-        raise InputError(f"{path}: {len(values)} valid rows; at least {MIN_ROWS} are needed")
-    D, m = len(inputs), len(objectives)
+        raise InputError(f"{path}: {len(values)} valid rows" + (" of designs that worked" if feasible else "")
+                         + f"; at least {MIN_ROWS} are needed")
     X = values[:, :D]
     for name, labels in list(categories.items()):  # labels only of the rows kept, in the same order
         j = inputs.index(name)
-        kept = sorted(set(X[:, j].astype(int)))
+        kept = sorted(set(X[:, j].astype(int)) | set(failed[:, j].astype(int)))
         categories[name] = tuple(labels[i] for i in kept)
-        X[:, j] = np.searchsorted(kept, X[:, j].astype(int))
+        X[:, j], failed[:, j] = (np.searchsorted(kept, v[:, j].astype(int)) for v in (X, failed))
     return TrainingTable(X, values[:, D:D + m], inputs, objectives,
                          ["min"] * len(minimize) + ["max"] * len(maximize), dropped, values[:, D + m:],
                          {name: categories[name] for name in inputs if name in categories},
-                         tuple(name for name in inputs if name in discrete))
+                         tuple(name for name in inputs if name in discrete), failed if feasible else None)
+
+
+def feasibility_flags(frame: pd.DataFrame, column: str, path) -> np.ndarray:
+    """Mask ``(N,)`` of the rows whose ``column`` says the design worked: 1 (or true) worked, 0
+    (or false) failed.
+
+    Raises:
+        InputError: naming the first cell that is neither, by its line.
+    """
+    cells = frame[column]
+    text = cells.astype(str).str.strip().str.lower()
+    flags = text.map({"1": 1, "1.0": 1, "true": 1, "0": 0, "0.0": 0, "false": 0})
+    if flags.isna().any():
+        row = int(np.flatnonzero(flags.isna().to_numpy())[0])
+        raise InputError(f"{path}: line {row + 2}, column {column!r}: not 0 or 1 ({cells.iloc[row]!r}); --feasible "
+                         "marks each design 1 (worked) or 0 (failed)")
+    return flags.to_numpy() == 1
 
 
 def bounds_table(path: Path, inputs: list[str]) -> dict[str, tuple[float, float]]:

@@ -33,6 +33,9 @@ class OfflineData:
         name: a label for logs and file names (the task's name in the benchmark).
         G: the measured values of the space's constraint columns ``(N, c)`` in the user's
             units (:mod:`paretodiff.constraints`); ``None`` (``(N, 0)``) without constraints.
+        failed: measured designs that did not work ``(K, D)`` in the user's units, a negation
+            set (:mod:`paretodiff.negation`; only pgd uses it); ``None`` (``(0, D)``): none.
+            ``X`` and ``Y`` are the designs that worked.
     """
 
     X: np.ndarray
@@ -40,6 +43,7 @@ class OfflineData:
     space: DesignSpace | None = None
     name: str = "data"
     G: np.ndarray | None = None
+    failed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         X, Y = np.asarray(self.X, dtype=float), np.asarray(self.Y, dtype=float)
@@ -55,7 +59,10 @@ class OfflineData:
         if not (np.isfinite(X).all() and np.isfinite(Y).all()):
             raise InputError("X and Y must be finite")
         space.check_objectives(Y)
-        for name, value in (("X", X), ("Y", Y), ("space", space), ("G", G)):
+        failed = np.zeros((0, space.n_var)) if self.failed is None else np.asarray(self.failed, dtype=float)
+        if failed.ndim != 2 or failed.shape[1] != space.n_var or not np.isfinite(failed).all():
+            raise InputError(f"failed {failed.shape} must be finite designs of {space.n_var} columns")
+        for name, value in (("X", X), ("Y", Y), ("space", space), ("G", G), ("failed", failed)):
             object.__setattr__(self, name, value)
 
     @classmethod

@@ -35,6 +35,7 @@ from paretodiff.generative.registry import SAMPLERS
 from paretodiff.methods.base import OfflineData, Proposals, check_n
 from paretodiff.methods.pgd_config import PGDConfig, from_preset, with_overrides, from_dict
 from paretodiff.metrics import Normalizer
+from paretodiff.negation import NegationSet
 from paretodiff.objective_model import ObjectiveModel
 from paretodiff.pareto import Ranking, nondominated_mask, rank_designs
 from paretodiff.runtime import seeded
@@ -131,6 +132,7 @@ class ParetoDiff:
         self.denoiser: nn.Module | None = None
         self.utility: nn.Module | None = None
         self.objectives: ObjectiveModel | None = None
+        self.negation: NegationSet | None = None  # the failed designs steered away from (paretodiff.negation)
         self.space: DesignSpace | None = None
         self.state: State | None = None
         self.fit_report = FitReport()
@@ -190,6 +192,7 @@ class ParetoDiff:
             t2 = time.perf_counter()
             self.objectives = self._train_objectives(U, np.hstack([Yn, Mn]) if data.space.n_constr else Yn, generator)
             t3 = time.perf_counter()
+            self.negation = NegationSet.fit(self._to_unit(data.failed), U, generator) if len(data.failed) else None
         check_weights(self.denoiser, "the generative model's training diverged")
         check_weights(self.utility, "the preference model's training diverged")
         if self.objectives is not None:
@@ -360,7 +363,7 @@ class ParetoDiff:
         if target:
             predicted = self._predictions_in_user_units(mean, std)
             inside = selection.inside_target({name: predicted[f"{name}_pred"] for name, _, _ in target}, target)
-        if self.space.n_constr:  # predicted feasible (and inside the target) first
+        if self.screened:  # predicted feasible (and inside the target) first
             inside = (p_feasible >= 0.5) & (True if inside is None else inside)
         extra: dict[str, np.ndarray] = {}
         if c.strategy == "batch":
@@ -383,7 +386,7 @@ class ParetoDiff:
         scores = {"batch_rank": np.arange(1, len(picked) + 1, dtype=float)} if c.strategy == "batch" else {}
         scores |= self._predictions_in_user_units(mean[picked], std[picked])
         m = self.space.n_obj
-        if self.space.n_constr:
+        if self.screened:
             scores["p_feasible"] = p_feasible[picked]
         if self.front is not None:
             scores["p_undominated"] = selection.undominated_probability(mean[picked, :m], std[picked, :m], self.front,
@@ -442,15 +445,24 @@ class ParetoDiff:
         """The objective model on designs ``X (P, D)`` (user's units): mean and spread ``(P, m + c)``
         (normalized minimized objectives, then the constraints' margins in their units) and
         the predicted probability of meeting every constraint ``(P,)``."""
-        mean, std = (t.double().numpy() for t in self.objectives.predict(self._to_unit(X)))
+        U = self._to_unit(X)
+        mean, std = (t.double().numpy() for t in self.objectives.predict(U))
         m = self.space.n_obj
-        return mean, std, constraints.probability_feasible(mean[:, m:], std[:, m:])
+        p_feasible = constraints.probability_feasible(mean[:, m:], std[:, m:])
+        if self.negation is not None:  # and of working: not like the failed designs
+            p_feasible = p_feasible * (1.0 - self.negation.p_fail(U).double().numpy())
+        return mean, std, p_feasible
+
+    @property
+    def screened(self) -> bool:
+        """Whether proposals are screened by ``p_feasible``: with constraints or failed designs."""
+        return bool(self.space.n_constr) or self.negation is not None
 
     def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int) -> np.ndarray:
         """``n`` rows by fronts and crowding on the pessimistic objectives; with constraints, those
         predicted feasible (``p_feasible >= 0.5``) first."""
         m, kappa = self.space.n_obj, self.config.selection.kappa
-        if not self.space.n_constr:
+        if not self.screened:
             return selection.select(mean, std, n, "pessimistic", kappa)
         picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
                                                                               "pessimistic", kappa)], {}),
@@ -461,11 +473,14 @@ class ParetoDiff:
         """The members' joint draws of the objectives of ``X (P, D)``, ``(K, P, m)`` normalized and
         minimized; where a member predicts a constraint broken, the design is put past the
         reference point ``ref`` (it adds no hypervolume in that draw)."""
-        draws = self.objectives.members(self._to_unit(X)).double().numpy()
+        U = self._to_unit(X)
+        draws = self.objectives.members(U).double().numpy()
         m = self.space.n_obj
-        if not self.space.n_constr:
+        if not self.screened:
             return draws
         broken = (draws[:, :, m:] > 0).any(axis=2)
+        if self.negation is not None:  # like the failed designs: in every draw
+            broken |= (self.negation.p_fail(U).double().numpy() >= 0.5)[None, :]
         objectives = draws[:, :, :m].copy()
         objectives[broken] = np.asarray(ref) + 1.0
         return objectives
@@ -476,15 +491,20 @@ class ParetoDiff:
         the user's units."""
         c, m = self.config.selection, self.space.n_obj
 
+        n_constr = self.space.n_constr + (self.negation is not None)
+
         def predict(U01: np.ndarray):  # judged at the design each point decodes to (mixed columns)
-            U01 = self.space.snap_unit(U01)
-            mean, std = self.objectives.predict(torch.as_tensor(2.0 * U01 - 1.0, dtype=torch.float32))
+            U = torch.as_tensor(2.0 * self.space.snap_unit(U01) - 1.0, dtype=torch.float32)
+            mean, std = self.objectives.predict(U)
             worst = selection.pessimistic(mean.double().numpy(), std.double().numpy(), c.kappa)
-            return (worst[:, :m], worst[:, m:]) if self.space.n_constr else worst
+            G = worst[:, m:]
+            if self.negation is not None:  # like the failed designs: broken
+                G = np.column_stack([G, self.negation.p_fail(U).double().numpy() - 0.5])
+            return (worst[:, :m], G) if n_constr else worst
 
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
         found = search.nsga2(predict, self.space.to_unit(start), self.space.n_obj, generations, True, seed,
-                             *self.space.search_unit(), n_constr=self.space.n_constr)
+                             *self.space.search_unit(), n_constr=n_constr)
         return self.space.from_unit(found)
 
     def _predictions_in_user_units(self, mean: np.ndarray, std: np.ndarray) -> dict[str, np.ndarray]:
@@ -515,6 +535,8 @@ class ParetoDiff:
         guide = None
         if any(scales):
             gradient = preference.make_guide(self.utility, x_ref, c.preference.label_mode, c.sampling.guide_reference)
+            if self.negation is not None:  # and away from the failed designs
+                gradient = self.negation.steer(gradient)
             guide = samplers.Guide(gradient, scale.reshape(-1, 1))
         with tqdm(total=self.n_sample_steps, desc="sample", unit="step", disable=self.quiet, leave=False) as bar:
             with torch.inference_mode() if guide is None else contextlib.nullcontext():

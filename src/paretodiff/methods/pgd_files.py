@@ -1,6 +1,6 @@
 """Model folders of preference-guided diffusion: ``config.json`` and ``weights.safetensors``.
 
-Format version 6 (written): ``config.json`` holds the nested settings (``config``), the design
+Format version 7 (written): ``config.json`` holds the nested settings (``config``), the design
 space (``space``, with its constraints if any), what the fit learned besides the weights
 (``state``: the objectives' range, the initial reference design, the seed, and with
 constraints the unit of each one's margins), the SHA-256 of the weights file
@@ -11,10 +11,14 @@ the objectives) and the 64-bit digests of the measured designs
 (``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them),
 and the measured front (``front``: the non-dominated objective values, normalized and
 minimized, ``(F, m)`` float64, for the batch strategy and the undominated probability).
+With failed designs (``--feasible``), the negation set (``negation.failed``,
+``negation.worked``: designs on the models' cube, float32) and its kernel bandwidth
+(``negation_bandwidth`` in ``config.json``: :mod:`paretodiff.negation`).
 Loading checks both digests and every entry by type and shape, and refuses what it does not
 understand.
 
-Version 5 (before constraints) reads as version 6 without them.  Version 4 (before the front) is read as a model without the front: it proposes what it did
+Version 6 (before the negation set) reads as version 7 without one; version 5 (before
+constraints) as version 6 without them.  Version 4 (before the front) is read as a model without the front: it proposes what it did
 (no ``p_undominated``; the batch strategy asks for a new fit).  Version 3 (before the
 objective model) is read as a model without one: it proposes what it proposed when it was
 saved.
@@ -42,12 +46,13 @@ from paretodiff import files, settings
 from paretodiff.errors import InputError, ModelError
 from paretodiff.methods.pgd import ParetoDiff, State, check_weights, networks_for
 from paretodiff.methods.pgd_config import NO_OBJECTIVE_MODEL, PGDConfig, from_dict, from_flat, with_overrides
+from paretodiff.negation import NegationSet
 from paretodiff.objective_model import ObjectiveModel
 from paretodiff.space import DesignSpace
 
 MODEL_FORMAT = "paretodiff-pgd"
-FORMAT_VERSION = 6  # 6: + constraints; 5: + the measured front; 4: + the objective model; 3: nested; 2: flat
-READS = (2, 3, 4, 5, 6)
+FORMAT_VERSION = 7  # 7: + the negation set; 6: + constraints; 5: + the front; 4: + the objective model; 3: nested
+READS = (2, 3, 4, 5, 6, 7)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -76,16 +81,19 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
             tensors["measured"] = torch.as_tensor(model.measured, dtype=torch.int64)
         if model.front is not None:
             tensors["front"] = torch.as_tensor(model.front, dtype=torch.float64).contiguous()
+        if model.negation is not None:
+            tensors |= model.negation.tensors()
         save_file(tensors, tmp / WEIGHTS_FILE)
         doc = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_dict(),
                "space": model.space.to_dict(), "state": _state_dict(model.state),
+               **({"negation_bandwidth": model.negation.bandwidth} if model.negation is not None else {}),
                "weights_sha256": _sha256((tmp / WEIGHTS_FILE).read_bytes())}
         doc["sha256"] = doc_digest(doc)
         (tmp / CONFIG_FILE).write_text(json.dumps(doc, indent=2, allow_nan=False))
 
 
 def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
-    """Read a model saved by :func:`save` (format 6, or 5, 4, 3, 2), verified.
+    """Read a model saved by :func:`save` (format 7, or 6, 5, 4, 3, 2), verified.
 
     Raises:
         InputError: one line naming the folder and the first problem: not a model, an
@@ -115,6 +123,7 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
             net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
         model.measured = _measured(tensors) if doc["format_version"] >= 4 else None
         model.front = _front(tensors, space.n_obj) if doc["format_version"] >= 5 else None
+        model.negation = _negation(tensors, doc, space.n_unit)
     except (RuntimeError, ValueError) as exc:
         raise InputError(f"{directory}/{WEIGHTS_FILE}: weights that do not fit the config "
                          f"({str(exc).splitlines()[0][:200]})") from None
@@ -240,6 +249,22 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
     if version < 4:  # made before the objective model: it has none, and proposes its samples
         config = from_dict(with_overrides(dataclasses.asdict(config), NO_OBJECTIVE_MODEL))
     return config, space, state
+
+
+def _negation(tensors: dict, doc: dict, width: int) -> NegationSet | None:
+    """The negation set of a weights file (``negation.failed``, ``negation.worked``) with the
+    bandwidth of its ``config.json``, or ``None`` where the file has none."""
+    keys = {"negation.failed", "negation.worked"}
+    present = keys & set(tensors)
+    if not present and "negation_bandwidth" not in doc:
+        return None
+    if present != keys or not _is_number(doc.get("negation_bandwidth")):
+        raise ValueError("a negation set needs negation.failed, negation.worked and negation_bandwidth")
+    failed, worked = tensors["negation.failed"], tensors["negation.worked"]
+    if any(t.dtype != torch.float32 or t.ndim != 2 or t.shape[1] != width or not torch.isfinite(t).all()
+           for t in (failed, worked)):
+        raise ValueError(f"negation.failed and negation.worked must be finite float32 arrays of {width} columns")
+    return NegationSet(failed, worked, float(doc["negation_bandwidth"]))
 
 
 def _state_dict(state: State) -> dict:
