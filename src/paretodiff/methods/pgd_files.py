@@ -11,9 +11,8 @@ the objectives) and the 64-bit digests of the measured designs
 (``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them),
 and the measured front (``front``: the non-dominated objective values, normalized and
 minimized, ``(F, m)`` float64, for the batch strategy and the undominated probability).
-With failed designs (``--feasible``), the negation set (``negation.failed``,
-``negation.worked``: designs on the models' cube, float32) and its kernel bandwidth
-(``negation_bandwidth`` in ``config.json``: :mod:`paretodiff.negation`).
+With failed designs (``--feasible``), the negation set's feasibility classifier
+(``negation.*``, :mod:`paretodiff.negation`; ``"negation": true`` in ``config.json``).
 Loading checks both digests and every entry by type and shape, and refuses what it does not
 understand.
 
@@ -86,7 +85,7 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
         save_file(tensors, tmp / WEIGHTS_FILE)
         doc = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_dict(),
                "space": model.space.to_dict(), "state": _state_dict(model.state),
-               **({"negation_bandwidth": model.negation.bandwidth} if model.negation is not None else {}),
+               **({"negation": True} if model.negation is not None else {}),
                "weights_sha256": _sha256((tmp / WEIGHTS_FILE).read_bytes())}
         doc["sha256"] = doc_digest(doc)
         (tmp / CONFIG_FILE).write_text(json.dumps(doc, indent=2, allow_nan=False))
@@ -252,19 +251,18 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
 
 
 def _negation(tensors: dict, doc: dict, width: int) -> NegationSet | None:
-    """The negation set of a weights file (``negation.failed``, ``negation.worked``) with the
-    bandwidth of its ``config.json``, or ``None`` where the file has none."""
-    keys = {"negation.failed", "negation.worked"}
-    present = keys & set(tensors)
-    if not present and "negation_bandwidth" not in doc:
+    """The negation set's classifier from a weights file (``negation.*``), or ``None`` where the
+    file has none (``config.json`` says ``"negation": true`` where it has one)."""
+    present = any(k.startswith("negation.") for k in tensors)
+    if not present and not doc.get("negation"):
         return None
-    if present != keys or not _is_number(doc.get("negation_bandwidth")):
-        raise ValueError("a negation set needs negation.failed, negation.worked and negation_bandwidth")
-    failed, worked = tensors["negation.failed"], tensors["negation.worked"]
-    if any(t.dtype != torch.float32 or t.ndim != 2 or t.shape[1] != width or not torch.isfinite(t).all()
-           for t in (failed, worked)):
-        raise ValueError(f"negation.failed and negation.worked must be finite float32 arrays of {width} columns")
-    return NegationSet(failed, worked, float(doc["negation_bandwidth"]))
+    if doc.get("negation") is not True or not present:
+        raise ValueError("a negation set needs its weights (negation.*) and \"negation\": true")
+    negation = NegationSet.empty(width)
+    negation.load_tensors(tensors)
+    if not all(torch.isfinite(t).all() for t in negation.classifier.net.state_dict().values()):
+        raise ValueError("the negation set's classifier has non-finite weights")
+    return negation
 
 
 def _state_dict(state: State) -> dict:
