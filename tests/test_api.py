@@ -184,3 +184,20 @@ def test_every_proposal_meets_a_required_sum(spec):
     assert (designs[["water", "cement", "sand"]] >= 0).all().all()
     with pytest.raises(InputError, match="--sum: water,temp=1: the total 1 cannot be reached"):
         paretodiff.optimize(f, minimize=["cost", "weakness"], sums=["water,temp=1"], n=4, method="d-best")
+
+
+@pytest.mark.parametrize("spec", ["pgd", "multiple-models"])
+def test_every_proposal_meets_the_linear_rules(spec):
+    rng = np.random.default_rng(0)
+    f = pd.DataFrame(rng.random((90, 3)).round(3), columns=["cement", "water", "sand"])
+    f = f[f.cement + 2 * f.water <= 1.4]
+    f["cost"] = 3 * f.cement + f.water + (f.sand - 0.5) ** 2
+    f["weakness"] = 1 - f.cement - 0.5 * f.water + f.sand ** 2  # best where the first rule binds
+    method = {"pgd": paretodiff_spec(), "multiple-models": TINY_SPECS["multiple-models"]}[spec]
+    designs = paretodiff.optimize(f, minimize=["cost", "weakness"], linear=["cement + 2*water <= 1",
+                                                                           "sand - water >= -0.2"],
+                                  n=16, seed=0, method=method).designs
+    assert (designs.cement + 2 * designs.water <= 1 + 1e-12).all()
+    assert (designs.sand - designs.water >= -0.2 - 1e-12).all()
+    with pytest.raises(InputError, match="--linear: cement - sand >= 2: cannot be met"):
+        paretodiff.optimize(f, minimize=["cost", "weakness"], linear="cement - sand >= 2", n=4, method="d-best")

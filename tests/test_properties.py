@@ -74,7 +74,7 @@ def _check_csv_reader(raw: bytes, drop_invalid: bool, maximize: bool) -> None:
         path.write_bytes(raw)
         objectives = (["cost"], ["loss"]) if maximize else (["cost", "loss"], [])
         try:
-            X, Y, inputs, names, senses, dropped, _ = training_table(path, *objectives, None, drop_invalid)
+            X, Y, inputs, names, senses, dropped = training_table(path, *objectives, None, drop_invalid)[:6]
         except InputError as exc:
             assert "\n" not in str(exc)
             return

@@ -72,6 +72,7 @@ def optimize(
     categorical: Sequence[str] = (),
     discrete: Sequence[str] = (),
     sums: str | Sequence[str] = (),
+    linear: str | Sequence[str] = (),
     feasible: str | None = None,
 ) -> Result:
     """Fit ``method`` on the measured designs and propose exactly ``n`` new ones.
@@ -110,6 +111,9 @@ def optimize(
         sums: for a DataFrame, input columns that must sum to a total exactly, ``"a,b,c=1"``
             or a list of such terms (fractions of a mixture): every proposal meets them
             (projected onto them inside the bounds, rounded with the remainder kept in the sum).
+        linear: for a DataFrame, linear inequalities over continuous input columns,
+            ``"a + 2*b <= 3"`` or a list of them (:func:`paretodiff.linear.parse`): every
+            proposal meets them (moved to the nearest point inside them and the bounds).
         feasible: for a DataFrame, a column of 1 (the design worked) and 0 (it failed; its
             objectives may be empty): the failed designs are not learned as poor ones but form
             a negation set that pgd steers away from and screens its proposals by
@@ -123,11 +127,12 @@ def optimize(
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
                                      bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints),
                                      categorical=list(categorical), discrete=list(discrete),
-                                     sums=[sums] if isinstance(sums, str) else list(sums), feasible=feasible)
+                                     sums=[sums] if isinstance(sums, str) else list(sums),
+                                     linear=[linear] if isinstance(linear, str) else list(linear), feasible=feasible)
     elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete or sums \
-            or feasible:
-        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical, discrete, sums and "
-                         "feasible are for a DataFrame; OfflineData has its space")
+            or linear or feasible:
+        raise InputError("minimize, maximize, inputs, ignore, bounds, constraints, categorical, discrete, sums, "
+                         "linear and feasible are for a DataFrame; OfflineData has its space")
     settings.check_seed(seed)
     if isinstance(method, str):
         method = with_strategy(method, strategy)
@@ -139,14 +144,14 @@ def optimize(
     model.fit(data, seed)
     proposals = model.propose(n, seed)
     proposals = Proposals(data.space.finish(proposals.X), proposals.scores)
-    check_sums(proposals.X, data.space)
+    check_input_rules(proposals.X, data.space)
     frame, renamed = proposals_frame(proposals, data.space)
     return Result(frame, proposals, model, data, renamed, dropped)
 
 
-def check_sums(X: np.ndarray, space: DesignSpace) -> None:
-    """Raise :class:`ModelError` if a design ``X (n, D)`` misses a total of ``space.sums`` (the
-    output's check of a rule every proposal must meet)."""
+def check_input_rules(X: np.ndarray, space: DesignSpace) -> None:
+    """Raise :class:`ModelError` if a design ``X (n, D)`` misses a total of ``space.sums`` or
+    breaks a rule of ``space.linear`` (the output's check of the rules every proposal must meet)."""
     from paretodiff.errors import ModelError
     from paretodiff.space import SUM_TOLERANCE
 
@@ -156,6 +161,21 @@ def check_sums(X: np.ndarray, space: DesignSpace) -> None:
         if (error > limit).any():
             raise ModelError(f"{int((error > limit).sum())} proposal(s) miss a required sum by up to {error.max():.3g}; "
                              "nothing was written")
+    if space.linear:
+        excess = space.linear_excess(X)
+        if (excess > 0).any():
+            raise ModelError(f"{int((excess > 0).sum())} proposal(s) break a linear rule by up to {excess.max():.3g}; "
+                             "nothing was written")
+
+
+def parse_linear(terms: Sequence[str]) -> list:
+    """:func:`paretodiff.linear.parse` of each term, its errors as one-line :class:`InputError` naming ``--linear``."""
+    from paretodiff import linear
+
+    try:
+        return [linear.parse(t) for t in terms]
+    except ValueError as exc:
+        raise InputError(f"--linear: {exc}") from None
 
 
 def parse_sums(terms: Sequence[str]) -> list[tuple[tuple[str, ...], float]]:
@@ -228,28 +248,31 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
                  source: str = "the table", ignore: list[str] | None = None,
                  constraints: list[str] | None = None, categorical: list[str] | None = None,
                  discrete: list[str] | None = None, sums: list[str] | None = None,
-                 feasible: str | None = None) -> tuple[OfflineData, list[int]]:
+                 feasible: str | None = None, linear: list[str] | None = None) -> tuple[OfflineData, list[int]]:
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows.
     ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`);
     ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`);
-    ``sums``: terms such as ``"a,b,c=1"`` (:func:`parse_sums`); ``feasible``: the column of
-    1 (worked) and 0 (failed)."""
+    ``sums``: terms such as ``"a,b,c=1"`` (:func:`parse_sums`); ``linear``: terms such as
+    ``"a + 2*b <= 3"`` (:func:`parse_linear`); ``feasible``: the column of 1 (worked) and 0 (failed)."""
     rules = parse_constraints(constraints or [])
     table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules],
                            categorical, discrete, feasible)
-    space = design_space(table, bounds, rules, parse_sums(sums or []))
+    space = design_space(table, bounds, rules, parse_sums(sums or []), parse_linear(linear or []))
     return OfflineData(table.X, table.Y, space, str(source), table.G, table.failed), table.dropped
 
 
 def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]] | None = None,
-                 rules: Sequence = (), sums: Sequence[tuple[tuple[str, ...], float]] = ()) -> DesignSpace:
+                 rules: Sequence = (), sums: Sequence[tuple[tuple[str, ...], float]] = (),
+                 linear: Sequence = ()) -> DesignSpace:
     """The space of a checked table: its columns' names, kinds and senses, the data's range
     widened or narrowed by ``bounds`` ``{column: (lower, upper)}`` for some inputs, the
-    constraints ``rules``, the exact ``sums`` (:func:`parse_sums`).
+    constraints ``rules``, the exact ``sums`` (:func:`parse_sums`), the ``linear`` rules
+    (:func:`parse_linear`).
 
     Raises:
         InputError: bounds for an unknown or categorical column, or not finite lower < upper;
-            a sum that names an unknown or non-continuous column or cannot be reached.
+            a sum or a linear rule that names an unknown or non-continuous column or cannot be
+            met, naming ``--sum`` or ``--linear``.
     """
     input_cols = table.inputs
     for name, (lo, hi) in (bounds or {}).items():
@@ -262,19 +285,26 @@ def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]]
     named = {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()}
     lower, upper = search_bounds(table.X, input_cols, named)
 
-    def space(with_sums) -> DesignSpace:
+    def space(with_sums=(), with_linear=()) -> DesignSpace:
         return DesignSpace.from_data(table.X, table.Y, senses=table.senses, bounds=(lower, upper), inputs=input_cols,
                                      objectives=table.objectives, constraints=tuple(rules),
                                      categories={input_cols.index(c): v for c, v in table.categories.items()},
-                                     discrete=[input_cols.index(c) for c in table.discrete], sums=with_sums)
+                                     discrete=[input_cols.index(c) for c in table.discrete], sums=with_sums,
+                                     linear=with_linear)
 
-    if not sums:
-        return space(())
-    space(())  # what is wrong without the sums is said first
+    if not sums and not linear:
+        return space()
+    space()  # what is wrong without the input rules is said first
     try:
-        return space(sums)
+        result = space(sums)
     except InputError as exc:
         raise InputError(f"--sum: {exc}") from None
+    if not linear:
+        return result
+    try:
+        return space(sums, linear)
+    except InputError as exc:
+        raise InputError(f"--linear: {exc}") from None
 
 
 def parse_constraints(terms: Sequence[str]) -> tuple:

@@ -374,6 +374,9 @@ def optimize_command(
     sum_: Optional[list[str]] = typer.Option(None, "--sum", help="Input columns that must sum to a total exactly, "
                                              "e.g. \"water,cement,sand=1\" (repeat it for more); every proposal "
                                              "meets it."),
+    linear: Optional[list[str]] = typer.Option(None, "--linear", help="A linear inequality over continuous input "
+                                               "columns, e.g. \"cement + 2*water <= 0.8\" (repeat it for more); "
+                                               "every proposal meets it."),
     feasible: Optional[str] = typer.Option(None, "--feasible", help="A column of 1 (the design worked) and 0 (it "
                                            "failed; its objectives may be empty): pgd steers away from the failed "
                                            "designs and screens its proposals by them (p_feasible); the other "
@@ -398,6 +401,7 @@ def optimize_command(
     spec = _method_spec(api.with_strategy(method, strategy), preset=preset, generative=generative, sampler=sampler,
                         steps=steps)
     rules = api.parse_constraints([t for term in constraint or [] for t in api.split_terms(term)])
+    sums, linear_rules = api.parse_sums(sum_ or []), api.parse_linear(linear or [])
     if save_model is not None and not _is_pgd(spec):
         _fail(f"--save-model: only the pgd methods save a model, not {spec!r}")
     _check_outputs([files.Output("-o", output), files.Output("--plot", plot), files.Output("--report", report),
@@ -412,7 +416,7 @@ def optimize_command(
                            split_names("--discrete", discrete), feasible)
     X, Y, input_cols, objective_cols, senses, dropped = table[:6]
     named = bounds_table(bounds, input_cols) if bounds else {}
-    space = api.design_space(table, named, rules, api.parse_sums(sum_ or []))
+    space = api.design_space(table, named, rules, sums, linear_rules)
     _use_cores()
     model = methods.make(spec)
     model.quiet = quiet
@@ -527,7 +531,16 @@ def _roles(inputs: list[str], objectives: list[str], senses: list[str], ignored:
             + ", ".join(f"{c} ({'minimized' if s == 'min' else 'maximized'})" for c, s in zip(objectives, senses))
             + (f"; constraints {', '.join(map(str, rules))} (met by {int(constraints.feasible(G, rules).sum())} of "
                f"{len(G)} rows)" if rules else "")
-            + (f"; ignored {names(ignored)}" if ignored else ""))
+            + (f"; ignored {names(ignored)}" if ignored else "")
+            + _input_rules(space))
+
+
+def _input_rules(space: DesignSpace | None) -> str:
+    """The roles line's part on the rules every proposal meets exactly (sums, linear rules)."""
+    if space is None or not (space.sums or space.linear):
+        return ""
+    rules = [f"{','.join(names)}={total:g}" for names, total in space.sums] + [str(r) for r in space.linear]
+    return f"; every proposal meets {', '.join(rules)}"
 
 
 @app.command("propose")
@@ -561,8 +574,9 @@ def propose_command(
         _fail(f"--sampler/--steps/--strategy: {str(exc).splitlines()[0]}")
     _use_cores()
     proposals = model.propose(n, seed=seed)
-    frame, renamed = api.proposals_frame(methods.Proposals(model.space.finish(proposals.X), proposals.scores),
-                                         model.space)
+    proposals = methods.Proposals(model.space.finish(proposals.X), proposals.scores)
+    api.check_input_rules(proposals.X, model.space)
+    frame, renamed = api.proposals_frame(proposals, model.space)
     for name, column in renamed.items():
         _log(f"a design column is called {name!r}: the score is written as {column!r}", quiet)
     write_table(frame, output, overwrite=overwrite)

@@ -34,8 +34,10 @@ from typing import Sequence
 
 import numpy as np
 
+from paretodiff import linear
 from paretodiff.constraints import OPS, Constraint
 from paretodiff.errors import InputError
+from paretodiff.linear import Linear
 
 KINDS = ("continuous", "integer", "discrete", "categorical")
 SENSES = ("min", "max")
@@ -66,6 +68,9 @@ class DesignSpace:
         sums: known input constraints that hold exactly, ``((columns, total), ...)``: the
             continuous columns of each group sum to its total (fractions of a mixture sum to
             1); every design :meth:`from_unit` and :meth:`finish` return satisfies them.
+        linear: known linear inequalities over continuous inputs (:class:`paretodiff.linear.Linear`,
+            none of their columns in a sum); every design :meth:`from_unit` and
+            :meth:`finish` return meets them, also once rounded to :attr:`decimals`.
     """
 
     inputs: tuple[str, ...]
@@ -81,6 +86,7 @@ class DesignSpace:
     levels: tuple[tuple | None, ...] | None = None
     encoding: str = "onehot"
     sums: tuple[tuple[tuple[str, ...], float], ...] = ()
+    linear: tuple[Linear, ...] = ()
 
     def __post_init__(self) -> None:
         lower, upper = (np.array(v, dtype=float).reshape(-1) for v in (self.lower, self.upper))
@@ -132,6 +138,71 @@ class DesignSpace:
                 raise InputError(f"input column {name!r}: no whole number lies inside its bounds [{lo:g}, {hi:g}]")
         self._check_levels()
         self._check_sums()
+        self._check_linear()
+
+    def _check_linear(self) -> None:
+        summed = {n for names, _ in self.sums for n in names}
+        for rule in self.linear:
+            if not isinstance(rule, Linear):
+                raise InputError(f"linear rules must be paretodiff.linear.Linear, got {rule!r}")
+            for name in rule.names:
+                if name not in self.inputs:
+                    raise InputError(f"{rule}: {name!r} is not an input column ({', '.join(self.inputs)})")
+                kind = self.kinds[self.inputs.index(name)]
+                if kind != "continuous":
+                    raise InputError(f"{rule}: {name!r} is {kind}; a linear rule is over continuous columns")
+                if name in summed:
+                    raise InputError(f"{rule}: {name!r} is in a sum; a column is in a sum or in linear rules, "
+                                     "not both")
+            J, coefs = self._linear_terms(rule)
+            lo, hi = self.search_lower[J], self.search_upper[J]
+            least = linear.lowest(coefs, lo, hi)
+            if least > rule.bound + linear.TOLERANCE * max(1.0, abs(rule.bound)):
+                raise InputError(f"{rule}: cannot be met inside the columns' bounds (its left side is at least "
+                                 f"{least:g} there)")
+            if least > self._tightened(rule, J, coefs):
+                raise InputError(f"{rule}: cannot be met inside the columns' bounds at the decimal places the data "
+                                 "gives them")
+
+    def _linear_terms(self, rule: Linear) -> tuple[list[int], np.ndarray]:
+        """A rule's column indices and coefficients ``(k,)``."""
+        return [self.inputs.index(n) for n in rule.names], np.array(rule.coefs, dtype=float)
+
+    def _tightened(self, rule: Linear, J: list[int], coefs: np.ndarray) -> float:
+        """The bound a design is projected to, so that rounding each column to its decimals
+        (at most half a unit of its last place) cannot break the rule."""
+        half = np.array([0.0 if self.decimals[j] is None else 0.5 * 10.0 ** -self.decimals[j] for j in J])
+        return rule.bound - float(np.abs(coefs) @ half) * (1.0 + 1e-6)
+
+    def linear_excess(self, X: np.ndarray) -> np.ndarray:
+        """``(N,)``: by how much each design breaks its worst rule of :attr:`linear`, beyond the
+        float tolerance (0 where every rule is met)."""
+        X = np.asarray(X, dtype=float)
+        excess = np.zeros(len(X))
+        for rule in self.linear:
+            J, coefs = self._linear_terms(rule)
+            miss = -linear.slack(X, J, coefs, rule.bound) - linear.tolerance(X, J, coefs, rule.bound)
+            excess = np.maximum(excess, miss)
+        return excess
+
+    def _project_linear(self, X: np.ndarray) -> np.ndarray:
+        """Designs that break a rule of :attr:`linear` moved into every rule inside the search
+        box (their columns clipped to it, then cyclic projections, each the nearest point of one
+        rule's half-space; at most 200 rounds), to the tightened bounds so that rounding keeps
+        them met."""
+        terms = [(rule, *self._linear_terms(rule)) for rule in self.linear]
+        J = sorted({j for _, cols, _ in terms for j in cols})  # inside the box first: rounding clips to it
+        X[:, J] = np.clip(X[:, J], self.search_lower[J], self.search_upper[J])
+        for _ in range(200):
+            broken = False
+            for rule, J, coefs in terms:
+                bound = self._tightened(rule, J, coefs)
+                if (X[:, J] @ coefs > bound).any():
+                    broken = True
+                    X[:, J] = linear.project(X[:, J], coefs, bound, self.search_lower[J], self.search_upper[J])
+            if not broken:
+                break
+        return X
 
     def _check_sums(self) -> None:
         groups, used = [], set()
@@ -204,7 +275,8 @@ class DesignSpace:
                   objectives: Sequence[str] | None = None,
                   constraints: Sequence[Constraint] = (), categories: dict[int, Sequence] | None = None,
                   discrete: Sequence[int] = (), encoding: str = "onehot",
-                  sums: Sequence[tuple[Sequence[str], float]] = ()) -> "DesignSpace":
+                  sums: Sequence[tuple[Sequence[str], float]] = (),
+                  linear: Sequence[Linear] = ()) -> "DesignSpace":
         """The space of a table: bounds default to the data's range, integer columns to those
         holding only whole numbers, names to ``x0..`` and ``f0..``, senses to ``"min"``; each
         continuous column keeps the decimal places its values are given with
@@ -218,7 +290,8 @@ class DesignSpace:
         ``X`` the labels' indices (its bounds, if given, are ignored: they are the indices');
         ``discrete`` columns take the distinct values the data holds as their levels.  The
         columns of each of ``sums`` (names and a total) share the finest decimal places any
-        of them is given with.
+        of them is given with; ``linear`` rules (:func:`paretodiff.linear.parse`) hold for every
+        design the space returns.
 
         Raises:
             InputError: shapes, names, senses, bounds, or an objective whose range cannot be
@@ -268,7 +341,7 @@ class DesignSpace:
             objectives=tuple(objectives) if objectives is not None else tuple(f"f{j}" for j in range(Y.shape[1])),
             senses=tuple(senses) if senses is not None else ("min",) * Y.shape[1], decimals=tuple(decimals),
             constraints=tuple(constraints), levels=tuple(levels) if special else None, encoding=encoding,
-            sums=tuple((tuple(g), float(t)) for g, t in sums))
+            sums=tuple((tuple(g), float(t)) for g, t in sums), linear=tuple(linear))
         space.check_objectives(Y)
         return space
 
@@ -388,9 +461,9 @@ class DesignSpace:
 
     def snap_unit(self, U: np.ndarray) -> np.ndarray:
         """Unit-cube points ``(N, n_unit)`` moved to the designs they decode to: the point the
-        models should judge where columns are discrete or categorical or must sum to a total
-        (unchanged otherwise)."""
-        return self.to_unit(self.from_unit(U)) if self.mixed or self.sums else np.asarray(U, dtype=float)
+        models should judge where columns are discrete or categorical, must sum to a total or
+        meet linear rules (unchanged otherwise)."""
+        return self.to_unit(self.from_unit(U)) if self.mixed or self.sums or self.linear else np.asarray(U, dtype=float)
 
     def sum_errors(self, X: np.ndarray) -> np.ndarray:
         """``(N,)``: each design's largest distance from a total of :attr:`sums` (0 without sums)."""
@@ -467,6 +540,8 @@ class DesignSpace:
         lower, upper = self.search_lower, self.search_upper
         if self.sums:
             X = self._project_sums(X)
+        if self.linear:
+            X = self._project_linear(X)
         for j, kind in enumerate(self.kinds):
             if kind in ("integer", "categorical"):
                 X[:, j] = np.clip(np.round(X[:, j]), np.ceil(lower[j]), np.floor(upper[j]))
@@ -501,7 +576,8 @@ class DesignSpace:
         return {"inputs": list(self.inputs), "lower": self.lower.tolist(), "upper": self.upper.tolist(),
                 "kinds": list(self.kinds), "objectives": list(self.objectives), "senses": list(self.senses),
                 "decimals": list(self.decimals), **search, **rules, **mixed,
-                **({"sums": [[list(g), t] for g, t in self.sums]} if self.sums else {})}
+                **({"sums": [[list(g), t] for g, t in self.sums]} if self.sums else {}),
+                **({"linear": [r.text for r in self.linear]} if self.linear else {})}
 
     @classmethod
     def from_dict(cls, values) -> "DesignSpace":
@@ -513,7 +589,7 @@ class DesignSpace:
         if not isinstance(values, dict):
             raise ValueError("space must be an object")
         entries = {"inputs": str, "lower": float, "upper": float, "kinds": str, "objectives": str, "senses": str}
-        optional = {"decimals", "search_lower", "search_upper", "constraints", "levels", "encoding", "sums"}
+        optional = {"decimals", "search_lower", "search_upper", "constraints", "levels", "encoding", "sums", "linear"}
         missing, unknown = [k for k in entries if k not in values], sorted(set(values) - set(entries) - optional)
         if missing or unknown:
             raise ValueError(f"space lacks {', '.join(missing)}" if missing else f"unknown space entries {', '.join(unknown)}")
@@ -550,6 +626,10 @@ class DesignSpace:
                 isinstance(g, list) and len(g) == 2 and isinstance(g[0], list) and all(isinstance(n, str) for n in g[0])
                 and isinstance(g[1], (int, float)) and not isinstance(g[1], bool) for g in sums)):
             raise ValueError("space.sums must be a list of [[column, ...], total]")
+        rules_text = values.get("linear", [])
+        if not (isinstance(rules_text, list) and all(isinstance(t, str) for t in rules_text)):
+            raise ValueError("space.linear must be a list of rules as text")
+        linear_rules = tuple(linear.parse(t) for t in rules_text)
         encoding = values.get("encoding", "onehot")
         if not isinstance(encoding, str):
             raise ValueError("space.encoding must be a string")
@@ -557,7 +637,7 @@ class DesignSpace:
             return cls(**{k: values[k] for k in entries}, decimals=decimals, search_lower=search[0],
                        search_upper=search[1], constraints=tuple(Constraint(*r) for r in rules),
                        levels=None if levels is None else tuple(None if v is None else tuple(v) for v in levels),
-                       encoding=encoding, sums=tuple((tuple(g), t) for g, t in sums))
+                       encoding=encoding, sums=tuple((tuple(g), t) for g, t in sums), linear=linear_rules)
         except InputError as exc:
             raise ValueError(f"space: {exc}") from None
 

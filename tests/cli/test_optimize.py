@@ -268,3 +268,20 @@ def test_a_required_sum_from_the_command_line(tmp_path):
     np.testing.assert_allclose(pd.read_csv(out)[["water", "cement", "sand"]].sum(axis=1), 1.0, atol=1e-9)
     assert_error(run("optimize", data, "--minimize", "cost,weakness", "--sum", "water,cement", "-o", tmp_path / "o.csv"),
                  "--sum: 'water,cement': write the columns and their total", written=[tmp_path / "o.csv"])
+
+
+def test_linear_rules_from_the_command_line(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.random((60, 3)).round(3), columns=["cement", "water", "sand"])
+    frame["cost"], frame["weakness"] = 3 * frame.cement + frame.sand, 1 - frame.cement - 0.5 * frame.water
+    data, out = tmp_path / "mix.csv", tmp_path / "out.csv"
+    frame.to_csv(data, index=False)
+    result = run("optimize", data, "--minimize", "cost,weakness", "--linear", "cement + 2*water <= 1", "-n", 5,
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "every proposal meets cement + 2*water <= 1" in result.output
+    proposed = pd.read_csv(out)
+    assert (proposed.cement + 2 * proposed.water <= 1 + 1e-9).all()
+    assert_error(run("optimize", data, "--minimize", "cost,weakness", "--linear", "cement + 2*glue <= 1", "-o",
+                     tmp_path / "o.csv"), "--linear: cement + 2*glue <= 1: 'glue' is not an input column",
+                 written=[tmp_path / "o.csv"])
