@@ -161,6 +161,16 @@ def test_categorical_and_discrete_columns_come_back_as_labels_and_levels_that_ex
         pd.testing.assert_frame_equal(again.designs, designs)
 
 
+def test_discrete_levels_given_in_python_are_the_only_values_proposed():
+    result = paretodiff.optimize(mixed(), minimize=["mass"], maximize=["strength"], n=8, seed=0,
+                                 discrete={"dose": [6, 12, 18, 24]}, method=paretodiff_spec())
+    assert set(result.designs["dose"]) <= {6, 12, 18, 24}
+    assert result.data.space.levels[result.data.space.inputs.index("dose")] == (6.0, 12.0, 18.0, 24.0)
+    with pytest.raises(InputError, match="--discrete: column 'alloy' holds text"):
+        paretodiff.optimize(mixed(), minimize=["mass"], maximize=["strength"], n=4, discrete={"alloy": [1, 2]},
+                            method="d-best")
+
+
 def test_methods_without_mixed_columns_and_bounds_on_labels_are_refused():
     with pytest.raises(InputError, match="paretoflow does not take discrete or categorical columns"):
         paretodiff.optimize(mixed(), minimize=["mass"], maximize=["strength"], method="paretoflow", n=4)

@@ -70,7 +70,7 @@ def optimize(
     target: str | Sequence[str] = (),
     constraints: str | Sequence[str] = (),
     categorical: Sequence[str] = (),
-    discrete: Sequence[str] = (),
+    discrete: Sequence[str] | Mapping[str, Sequence[float]] = (),
     sums: str | Sequence[str] = (),
     linear: str | Sequence[str] = (),
     feasible: str | None = None,
@@ -107,7 +107,8 @@ def optimize(
             (text design columns are categorical without being named): proposals use only
             the labels the data holds.
         discrete: for a DataFrame, numeric design columns that take only the values they hold
-            (a dose of 6, 12, 24 or 48): proposals use only those levels.
+            (a dose of 6, 12, 24 or 48): proposals use only those levels; or
+            ``{column: levels}`` to give the levels (``{"dose": [6, 12, 24, 48]}``).
         sums: for a DataFrame, input columns that must sum to a total exactly, ``"a,b,c=1"``
             or a list of such terms (fractions of a mixture): every proposal meets them
             (projected onto them inside the bounds, rounded with the remainder kept in the sum).
@@ -126,7 +127,7 @@ def optimize(
     if isinstance(data, pd.DataFrame):
         data, dropped = offline_data(data, list(minimize), list(maximize), list(inputs) if inputs else None,
                                      bounds, drop_invalid, ignore=list(ignore), constraints=split_terms(constraints),
-                                     categorical=list(categorical), discrete=list(discrete),
+                                     categorical=list(categorical), discrete=discrete,
                                      sums=[sums] if isinstance(sums, str) else list(sums),
                                      linear=[linear] if isinstance(linear, str) else list(linear), feasible=feasible)
     elif minimize or maximize or inputs or ignore or bounds or constraints or categorical or discrete or sums \
@@ -247,27 +248,31 @@ def offline_data(frame: pd.DataFrame, minimize: list[str], maximize: list[str], 
                  bounds: Mapping[str, tuple[float, float]] | None = None, drop_invalid: bool = False,
                  source: str = "the table", ignore: list[str] | None = None,
                  constraints: list[str] | None = None, categorical: list[str] | None = None,
-                 discrete: list[str] | None = None, sums: list[str] | None = None,
+                 discrete: Sequence[str] | Mapping[str, Sequence[float]] | None = None,
+                 sums: list[str] | None = None,
                  feasible: str | None = None, linear: list[str] | None = None) -> tuple[OfflineData, list[int]]:
     """A user's table as :class:`OfflineData`, checked; also the line numbers of dropped rows.
     ``constraints``: terms such as ``"stress<=250"`` (:func:`paretodiff.constraints.parse`);
-    ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`);
+    ``categorical``, ``discrete``: column kinds (:func:`paretodiff.tables.training_frame`;
+    ``discrete`` may map columns to their levels);
     ``sums``: terms such as ``"a,b,c=1"`` (:func:`parse_sums`); ``linear``: terms such as
     ``"a + 2*b <= 3"`` (:func:`parse_linear`); ``feasible``: the column of 1 (worked) and 0 (failed)."""
     rules = parse_constraints(constraints or [])
+    levels = {k: v for k, v in discrete.items() if v is not None} if isinstance(discrete, Mapping) else {}
     table = training_frame(frame, minimize, maximize, inputs, drop_invalid, source, ignore, [r.name for r in rules],
-                           categorical, discrete, feasible)
-    space = design_space(table, bounds, rules, parse_sums(sums or []), parse_linear(linear or []))
+                           categorical, list(discrete or []), feasible)
+    space = design_space(table, bounds, rules, parse_sums(sums or []), parse_linear(linear or []), levels)
     return OfflineData(table.X, table.Y, space, str(source), table.G, table.failed), table.dropped
 
 
 def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]] | None = None,
                  rules: Sequence = (), sums: Sequence[tuple[tuple[str, ...], float]] = (),
-                 linear: Sequence = ()) -> DesignSpace:
+                 linear: Sequence = (), levels: Mapping[str, Sequence[float]] | None = None) -> DesignSpace:
     """The space of a checked table: its columns' names, kinds and senses, the data's range
     widened or narrowed by ``bounds`` ``{column: (lower, upper)}`` for some inputs, the
     constraints ``rules``, the exact ``sums`` (:func:`parse_sums`), the ``linear`` rules
-    (:func:`parse_linear`).
+    (:func:`parse_linear`); ``levels`` ``{column: values}`` makes numeric input columns
+    discrete with those levels (the data's range widened to hold them).
 
     Raises:
         InputError: bounds for an unknown or categorical column, or not finite lower < upper;
@@ -283,13 +288,23 @@ def design_space(table: TrainingTable, bounds: Mapping[str, tuple[float, float]]
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
             raise InputError(f"bounds: {name!r} needs finite lower < upper, got ({lo}, {hi})")
     named = {name: (float(lo), float(hi)) for name, (lo, hi) in (bounds or {}).items()}
+    levels = {name: tuple(float(v) for v in values) for name, values in (levels or {}).items()}
+    for name, values in levels.items():
+        if name not in input_cols or name in table.categories:
+            raise InputError(f"levels: {name!r} is not a numeric design column "
+                             f"({', '.join(c for c in input_cols if c not in table.categories)})")
+        if len(values) < 2 or not np.all(np.isfinite(values)):
+            raise InputError(f"levels: {name!r} needs 2 or more finite levels, got {list(values)}")
+        if name not in named:
+            named[name] = (min(values), max(values))
     lower, upper = search_bounds(table.X, input_cols, named)
+    discrete = {input_cols.index(c): None for c in table.discrete} | {input_cols.index(c): v for c, v in levels.items()}
 
     def space(with_sums=(), with_linear=()) -> DesignSpace:
         return DesignSpace.from_data(table.X, table.Y, senses=table.senses, bounds=(lower, upper), inputs=input_cols,
                                      objectives=table.objectives, constraints=tuple(rules),
                                      categories={input_cols.index(c): v for c, v in table.categories.items()},
-                                     discrete=[input_cols.index(c) for c in table.discrete], sums=with_sums,
+                                     discrete=discrete, sums=with_sums,
                                      linear=with_linear)
 
     if not sums and not linear:

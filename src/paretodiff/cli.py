@@ -34,10 +34,10 @@ from paretodiff.settings import MAX_SEED  # noqa: E402
 from paretodiff.space import DesignSpace  # noqa: E402
 from paretodiff.tables import (  # noqa: E402
     bounds_note,
-    bounds_table,
     check_table_suffix,
     design_frame,
     design_matrix,
+    read_bounds,
     read_table,
     split_names,
     training_table,
@@ -348,7 +348,9 @@ def optimize_command(
                                          "objectives, comma-separated."),
     bounds: Optional[Path] = typer.Option(None, "--bounds", help="Where to search: a table with columns column,lower,"
                                           "upper for some inputs (the others keep the data's range). Bounds inside the "
-                                          "data's range narrow the search; every row is still learned from."),
+                                          "data's range narrow the search; every row is still learned from. An "
+                                          "optional column levels lists the values a numeric input may take, "
+                                          "separated by spaces (6 12 24 48): it becomes discrete."),
     n: int = typer.Option(256, "-n", min=1, help="Designs to propose, in all."),
     seed: int = _seed_option("Seed of training and sampling: the same seed gives the same designs."),
     method: str = MethodOption,
@@ -415,8 +417,8 @@ def optimize_command(
                            [r.name for r in rules], split_names("--categorical", categorical),
                            split_names("--discrete", discrete), feasible)
     X, Y, input_cols, objective_cols, senses, dropped = table[:6]
-    named = bounds_table(bounds, input_cols) if bounds else {}
-    space = api.design_space(table, named, rules, sums, linear_rules)
+    named, levels = read_bounds(bounds, input_cols) if bounds else ({}, {})
+    space = api.design_space(table, named, rules, sums, linear_rules, levels)
     _use_cores()
     model = methods.make(spec)
     model.quiet = quiet

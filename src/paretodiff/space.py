@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -274,7 +274,7 @@ class DesignSpace:
                   integer_columns: Sequence[int] | None = None, inputs: Sequence[str] | None = None,
                   objectives: Sequence[str] | None = None,
                   constraints: Sequence[Constraint] = (), categories: dict[int, Sequence] | None = None,
-                  discrete: Sequence[int] = (), encoding: str = "onehot",
+                  discrete: Sequence[int] | Mapping[int, Sequence[float] | None] = (), encoding: str = "onehot",
                   sums: Sequence[tuple[Sequence[str], float]] = (),
                   linear: Sequence[Linear] = ()) -> "DesignSpace":
         """The space of a table: bounds default to the data's range, integer columns to those
@@ -288,7 +288,8 @@ class DesignSpace:
 
         ``categories`` makes columns categorical, ``{column index: labels}``, their values in
         ``X`` the labels' indices (its bounds, if given, are ignored: they are the indices');
-        ``discrete`` columns take the distinct values the data holds as their levels.  The
+        ``discrete`` columns take the distinct values the data holds as their levels, or for
+        ``{column index: levels}`` the levels given (``None``: the data's).  The
         columns of each of ``sums`` (names and a total) share the finest decimal places any
         of them is given with; ``linear`` rules (:func:`paretodiff.linear.parse`) hold for every
         design the space returns.
@@ -308,6 +309,7 @@ class DesignSpace:
         if np.shape(lower) != (D,) or np.shape(upper) != (D,):
             raise InputError(f"bounds must give {D} lower and upper values")
         categories = {int(j): tuple(v) for j, v in (categories or {}).items()}
+        given_levels = {int(j): v for j, v in discrete.items()} if isinstance(discrete, Mapping) else {}
         discrete = [int(j) for j in discrete]
         special = set(categories) | set(discrete)
         if len(special) != len(categories) + len(discrete) or any(not 0 <= j < D for j in special):
@@ -331,7 +333,9 @@ class DesignSpace:
                 decimals[j] = None if None in places else max(places)
         kinds = ["integer" if j in columns else "discrete" if j in discrete else
                  "categorical" if j in categories else "continuous" for j in range(D)]
-        levels = [categories[j] if j in categories else tuple(np.unique(X[:, j])) if j in discrete else None
+        levels = [categories[j] if j in categories else
+                  (tuple(np.unique(X[:, j])) if given_levels.get(j) is None else
+                   tuple(sorted({float(v) for v in given_levels[j]}))) if j in discrete else None
                   for j in range(D)]
         space = cls(
             inputs=tuple(inputs) if inputs is not None else tuple(f"x{j}" for j in range(X.shape[1])),

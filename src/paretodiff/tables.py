@@ -15,7 +15,7 @@ from paretodiff.errors import InputError
 from paretodiff.files import atomic_path
 
 __all__ = ["InputError", "read_table", "read_csv", "sniff", "write_table", "check_table_suffix", "numeric_columns", "design_matrix", "design_frame", "write_csv",
-           "split_names", "training_table", "training_frame", "bounds_table", "check_finite",
+           "split_names", "training_table", "training_frame", "bounds_table", "read_bounds", "check_finite",
            "text_column", "category_codes"]
 
 
@@ -428,28 +428,66 @@ def feasibility_flags(frame: pd.DataFrame, column: str, path) -> np.ndarray:
 
 def bounds_table(path: Path, inputs: list[str]) -> dict[str, tuple[float, float]]:
     """The bounds a CSV with columns ``column,lower,upper`` gives, ``{column: (lower, upper)}``
-    (:func:`search_bounds` turns them into the search region).
+    (:func:`search_bounds` turns them into the search region); a row with levels
+    (:func:`read_bounds`) gives the levels' range."""
+    return read_bounds(path, inputs)[0]
+
+
+def read_bounds(path: Path, inputs: list[str]) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, ...]]]:
+    """The bounds file: ``column,lower,upper`` and optionally ``levels``, the values a discrete
+    column may take, separated by spaces (``6 12 24 48``; lower and upper may then be empty).
+    Returns ``{column: (lower, upper)}`` and ``{column: levels}`` (sorted, for the rows with levels).
 
     Raises:
-        InputError: unknown or repeated columns, non-numeric or reversed bounds, naming the line.
+        InputError: unknown or repeated columns, non-numeric or reversed bounds, levels that
+            are not numbers or lie outside the row's bounds, naming the line.
     """
     frame = read_table(path)
     for name in ("column", "lower", "upper"):
         if name not in frame.columns:
-            raise InputError(f"{path}: the bounds file needs the columns column,lower,upper")
-    limits = numeric_columns(frame, ["lower", "upper"], path)
+            raise InputError(f"{path}: the bounds file needs the columns column,lower,upper (and optionally levels)")
+    levels = _bounds_levels(frame, path)
+    limits = numeric_columns(frame, ["lower", "upper"], path, allow_missing=True)
     named: dict[str, tuple[float, float]] = {}
     for i, (name, (lo, hi)) in enumerate(zip(frame["column"].astype(str), limits)):
         if name not in inputs:
             raise InputError(f"{path}: line {i + 2}: {name!r} is not an input column ({', '.join(inputs)})")
         if name in named:
             raise InputError(f"{path}: line {i + 2}: column {name!r} is listed twice")
+        given = levels.get(i)
+        if given is not None and np.isnan(lo) and np.isnan(hi):
+            lo, hi = given[0], given[-1]
+        elif np.isnan(lo) or np.isnan(hi):
+            raise InputError(f"{path}: line {i + 2}, column {'lower' if np.isnan(lo) else 'upper'!r}: not a number "
+                             "(empty or NaN)")
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise InputError(f"{path}: line {i + 2}: the bounds of {name!r} must be finite numbers, got {lo}, {hi}")
         if not lo < hi:
             raise InputError(f"{path}: line {i + 2}: lower bound {lo} is not below upper bound {hi}")
+        if given is not None and (given[0] < lo or given[-1] > hi):
+            raise InputError(f"{path}: line {i + 2}: the levels of {name!r} leave its bounds [{lo:g}, {hi:g}]")
         named[name] = (float(lo), float(hi))
-    return named
+    names = list(frame["column"].astype(str))
+    return named, {names[i]: v for i, v in levels.items()}
+
+
+def _bounds_levels(frame: pd.DataFrame, path: Path) -> dict[int, tuple[float, ...]]:
+    """``{row: sorted levels}`` of the bounds file's ``levels`` column (rows where it is empty left out)."""
+    if "levels" not in frame.columns:
+        return {}
+    out = {}
+    for i, cell in enumerate(frame["levels"]):
+        if pd.isna(cell) or not str(cell).strip():
+            continue
+        try:
+            values = sorted({float(v) for v in str(cell).split()})
+        except ValueError:
+            values = []
+        if len(values) < 2 or not all(np.isfinite(values)):
+            raise InputError(f"{path}: line {i + 2}, column 'levels': {str(cell)!r} is not 2 or more numbers "
+                             "separated by spaces (6 12 24 48)")
+        out[i] = tuple(values)
+    return out
 
 
 def search_bounds(X: np.ndarray, inputs: list[str], named: dict[str, tuple[float, float]]

@@ -136,7 +136,9 @@ def test_bounds_file_errors(designs, tmp_path):
                            ("column,lower,upper\nwidth,3,1\n", "not below"),
                            ("name,lo,hi\nwidth,0,3\n", "column,lower,upper"),
                            ("column,lower,upper\nwidth,low,3\n", "line 2, column 'lower': not a number ('low')"),
-                           ("column,lower,upper\nwidth,0,\n", "line 2, column 'upper': not a number (empty or NaN)")):
+                           ("column,lower,upper\nwidth,0,\n", "line 2, column 'upper': not a number (empty or NaN)"),
+                           ("column,lower,upper,levels\nwidth,,,1 x\n", "line 2, column 'levels': '1 x' is not 2 or more"),
+                           ("column,lower,upper,levels\nwidth,0,1,0.5 2\n", "the levels of 'width' leave its bounds")):
         bounds.write_text(text)
         assert_error(run("optimize", designs, "--minimize", "cost", "--maximize", "strength", "--bounds", bounds,
                          "-o", out), fragment, written=[out])
@@ -252,6 +254,21 @@ def test_a_categorical_and_a_discrete_column_from_the_command_line_and_a_saved_m
     bounds.write_text("column,lower,upper\nalloy,0,1\n")
     assert_error(run("optimize", data, "--minimize", "mass", "--maximize", "strength", "--bounds", bounds, "-o",
                      tmp_path / "o2.csv"), "bounds: 'alloy' is categorical", written=[tmp_path / "o2.csv"])
+
+
+def test_levels_in_the_bounds_file_make_a_column_discrete_with_those_levels(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"width": rng.uniform(1, 3, 60).round(2), "dose": rng.choice([6, 12, 24, 48], 60)})
+    frame["mass"], frame["strength"] = frame.width * 2 + frame.dose / 48, frame.width + np.log(frame.dose)
+    data, bounds, out = tmp_path / "d.csv", tmp_path / "b.csv", tmp_path / "out.csv"
+    frame.to_csv(data, index=False)
+    bounds.write_text("column,lower,upper,levels\ndose,,,6 12 18 24\nwidth,1,2.5,\n")
+    result = run("optimize", data, "--minimize", "mass", "--maximize", "strength", "--bounds", bounds, "-n", 12,
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "dose (discrete: 4 levels)" in result.output
+    proposed = pd.read_csv(out)
+    assert set(proposed.dose) <= {6, 12, 18, 24} and proposed.width.between(1, 2.5).all()
 
 
 def test_a_required_sum_from_the_command_line(tmp_path):
