@@ -56,6 +56,7 @@ def front_figure(
     predicted: np.ndarray | None = None,
     predicted_std: np.ndarray | None = None,
     batch: np.ndarray | None = None,
+    categories: Sequence[Sequence | None] | None = None,
 ):
     """The data, its non-dominated set and the proposals, in objective space and design space
     (a matplotlib figure).
@@ -68,6 +69,8 @@ def front_figure(
             with error bars of one standard deviation, else only the design-space panel shows them.
         batch: a boolean mask ``(n,)`` of the designs to highlight (the batch to build next);
             default: all proposals.
+        categories: per input, the labels of a categorical column (its values in ``X`` are their
+            indices; they are written on its axis) or ``None``.
 
     Two objectives: one scatter; three or more: a scatter matrix of every pair.  The right
     panel draws the batch (its first :data:`PARALLEL_MAX` designs) as parallel coordinates,
@@ -109,7 +112,7 @@ def front_figure(
     left.legend(handles, labels, loc="lower center", fontsize=8, ncol=2, bbox_to_anchor=(0.5, -0.02))
     left.suptitle("objective space" + ("" if predicted is not None else " (no objective predictions)"), fontsize=10)
     left.subplots_adjust(bottom=0.22 if m == 2 else 0.1 + 0.3 / grid)
-    _parallel(right.subplots(), X[nd], proposals[batch], input_names, lower, upper)
+    _parallel(right.subplots(), X[nd], proposals[batch], input_names, lower, upper, categories)
     return fig
 
 
@@ -118,8 +121,10 @@ def _rows(values: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
 
 
 def _parallel(bx, front_X: np.ndarray, batch_X: np.ndarray, input_names: Sequence[str],
-              lower: Sequence[float], upper: Sequence[float]) -> None:
-    """The batch's designs as parallel coordinates (inputs scaled to the bounds) over the data's front."""
+              lower: Sequence[float], upper: Sequence[float],
+              categories: Sequence[Sequence | None] | None = None) -> None:
+    """The batch's designs as parallel coordinates (inputs scaled to the bounds) over the data's
+    front; a categorical column's labels written on its axis at their places."""
     lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     span = np.where(hi > lo, hi - lo, 1.0)
     axis = np.arange(front_X.shape[1])
@@ -131,11 +136,15 @@ def _parallel(bx, front_X: np.ndarray, batch_X: np.ndarray, input_names: Sequenc
     bx.plot([], [], c="tab:blue", label="non-dominated data designs")
     more = f"first {len(shown)} of {len(batch_X)}" if len(batch_X) > len(shown) else f"{len(shown)}"
     bx.plot([], [], c="tab:red", marker="o", ms=3, label=f"batch ({more})")
+    for j, names in enumerate(categories or []):
+        if names is not None and len(names) > 1:
+            for k, name in enumerate(names):
+                bx.text(j + 0.04, k / (len(names) - 1), str(name), fontsize=6, va="center", color="0.25")
     bx.set_xticks(axis, list(input_names), rotation=45 if len(axis) > 6 else 0, fontsize=8)
     bx.set_ylim(-0.05, 1.05)
     bx.set_ylabel("position within bounds (0 = lower, 1 = upper)", fontsize=8)
     bx.set_title("the batch in design space", fontsize=10)
-    bx.legend(loc="upper right", fontsize=7)
+    bx.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(axis) > 6 else -0.08), fontsize=7, ncol=2)
 
 
 def benchmark_plot(
