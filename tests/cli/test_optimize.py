@@ -293,12 +293,15 @@ def test_linear_rules_from_the_command_line(tmp_path):
     frame["cost"], frame["weakness"] = 3 * frame.cement + frame.sand, 1 - frame.cement - 0.5 * frame.water
     data, out = tmp_path / "mix.csv", tmp_path / "out.csv"
     frame.to_csv(data, index=False)
+    model, more = tmp_path / "model", tmp_path / "more.csv"
     result = run("optimize", data, "--minimize", "cost,weakness", "--linear", "cement + 2*water <= 1", "-n", 5,
-                 "-o", out)
+                 "-o", out, "--save-model", model)
     assert result.exit_code == 0, result.output
     assert "every proposal meets cement + 2*water <= 1" in result.output
-    proposed = pd.read_csv(out)
-    assert (proposed.cement + 2 * proposed.water <= 1 + 1e-9).all()
+    assert run("propose", model, "-n", 20, "-o", more, "--quiet").exit_code == 0  # the saved model keeps the rule
+    for path in (out, more):
+        proposed = pd.read_csv(path)
+        assert (proposed.cement + 2 * proposed.water <= 1 + 1e-9).all()
     assert_error(run("optimize", data, "--minimize", "cost,weakness", "--linear", "cement + 2*glue <= 1", "-o",
                      tmp_path / "o.csv"), "--linear: cement + 2*glue <= 1: 'glue' is not an input column",
                  written=[tmp_path / "o.csv"])
