@@ -237,6 +237,14 @@ def test_the_batch_strategy_chooses_new_designs_in_order_with_their_gains(fitted
     np.testing.assert_array_equal(batch.propose(8, seed=0).X, p.X)
 
 
+@pytest.mark.parametrize("strategy, members", [("batch", 10), ("pessimistic", 5)])
+def test_the_batch_strategy_trains_at_least_batch_members_and_the_config_says_so(strategy, members):
+    data = toy_data(80)
+    model = ParetoDiff(**{**TINY, "objectives.training.steps": 20, "selection.strategy": strategy}).fit(data, seed=0)
+    assert model.objectives.net.members == members == model.config.objectives.members
+    assert ParetoDiff(**{**NO_SELECTION, "selection.strategy": strategy}).config.objectives.members == 0  # none stays none
+
+
 @pytest.mark.parametrize("strategy", ["batch", "pessimistic"])
 def test_designs_predicted_inside_the_target_come_first(fitted, strategy):
     free = with_config(fitted, **{"selection.strategy": strategy, "selection.min_batch_pool": 200}).propose(12, seed=0)

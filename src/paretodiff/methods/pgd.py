@@ -273,6 +273,9 @@ class ParetoDiff:
         o, t = self.config.objectives, self.config.objectives.training
         if o.members == 0:
             return None
+        if self.config.selection.strategy == "batch" and o.members < self.config.selection.batch_members:
+            o = dataclasses.replace(o, members=self.config.selection.batch_members)
+            self.config = dataclasses.replace(self.config, objectives=o)  # saved as trained
         model = ObjectiveModel(self.space.n_unit, len(Yn[0]), o.members, o.width, o.depth)
         with tqdm(total=t.steps, desc="train objective model", unit="step", disable=self.quiet, leave=False) as bar:
             return model.fit(U, torch.as_tensor(Yn, dtype=torch.float32), generator=generator, lr=t.lr, batch=t.batch,

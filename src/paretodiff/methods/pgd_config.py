@@ -254,6 +254,10 @@ class SelectionConfig(_Checked):
         kappa: standard deviations of pessimism.
         min_batch_pool: with the ``batch`` strategy, designs sampled at least (a batch of 8
             is still chosen from a large pool).
+        batch_members: with the ``batch`` strategy, ``fit`` trains an objective model of at
+            least this many members (its expected improvement is a mean over the members'
+            joint draws, and 5 draws estimate it poorly); the saved config says how many it
+            trained.  0, or no objective model: ``objectives.members`` as it is.
         target: thresholds on the objectives in the user's units (``("cost<=100",
             "mass<2")``): the candidates predicted to meet them all are chosen first.
         search_generations: NSGA-II generations on the objective model's pessimistic
@@ -266,6 +270,7 @@ class SelectionConfig(_Checked):
     kappa: float = 1.0
     search_generations: int = 50
     min_batch_pool: int = 1024
+    batch_members: int = 10
     target: tuple[str, ...] = ()
 
     def check(self) -> None:
@@ -274,6 +279,7 @@ class SelectionConfig(_Checked):
         except (ValueError, TypeError) as exc:
             raise ValueError(f"target: {exc}") from None
         _check({"pool": (self.pool >= 1, "at least 1"), "min_batch_pool": (self.min_batch_pool >= 1, "at least 1"),
+                "batch_members": (self.batch_members == 0 or self.batch_members >= 2, "0 or at least 2"),
                 "strategy": (self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}"),
                 "kappa": (self.kappa >= 0, "0 or more"),
                 "search_generations": (self.search_generations >= 0, "0 (none) or more")}, self)
