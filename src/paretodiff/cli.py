@@ -446,8 +446,7 @@ def optimize_command(
     write_table(result.designs, output, overwrite=overwrite)
     _log(f"wrote {len(result.designs)} proposed designs to {output}", quiet)
     figure = dict(senses=senses, input_names=input_cols, objective_names=objective_cols, lower=space.lower,
-                  upper=space.upper, categories=[v if k == "categorical" else None for k, v in
-                                             zip(space.kinds, space.levels or [None] * space.n_var)],
+                  upper=space.upper, categories=space.labels,
                   **_predictions(result.proposals.scores, objective_cols))
     if plot is not None:
         from paretodiff.plots import front_plot

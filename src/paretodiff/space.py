@@ -190,13 +190,15 @@ class DesignSpace:
         box (their columns clipped to it, then cyclic projections, each the nearest point of one
         rule's half-space; at most 200 rounds), to the tightened bounds so that rounding keeps
         them met."""
-        terms = [(rule, *self._linear_terms(rule)) for rule in self.linear]
-        J = sorted({j for _, cols, _ in terms for j in cols})  # inside the box first: rounding clips to it
-        X[:, J] = np.clip(X[:, J], self.search_lower[J], self.search_upper[J])
+        terms = []
+        for rule in self.linear:
+            J, coefs = self._linear_terms(rule)
+            terms.append((J, coefs, self._tightened(rule, J, coefs)))
+        columns = sorted({j for J, _, _ in terms for j in J})  # inside the box first: rounding clips to it
+        X[:, columns] = np.clip(X[:, columns], self.search_lower[columns], self.search_upper[columns])
         for _ in range(200):
             broken = False
-            for rule, J, coefs in terms:
-                bound = self._tightened(rule, J, coefs)
+            for J, coefs, bound in terms:
                 if (X[:, J] @ coefs > bound).any():
                     broken = True
                     X[:, J] = linear.project(X[:, J], coefs, bound, self.search_lower[J], self.search_upper[J])
@@ -378,6 +380,12 @@ class DesignSpace:
     def mixed(self) -> bool:
         """Whether any column is discrete or categorical."""
         return any(kind in ("discrete", "categorical") for kind in self.kinds)
+
+    @property
+    def labels(self) -> tuple[tuple | None, ...]:
+        """Per design column, a categorical column's labels, else ``None``."""
+        levels = self.levels or (None,) * self.n_var
+        return tuple(v if k == "categorical" else None for k, v in zip(self.kinds, levels))
 
     @property
     def widths(self) -> tuple[int, ...]:

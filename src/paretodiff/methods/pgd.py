@@ -33,7 +33,7 @@ from paretodiff.errors import ModelError
 from paretodiff.generative import paths, samplers, training
 from paretodiff.generative.registry import SAMPLERS
 from paretodiff.methods.base import OfflineData, Proposals, check_n
-from paretodiff.methods.pgd_config import PGDConfig, from_preset, with_overrides, from_dict
+from paretodiff.methods.pgd_config import PGDConfig, as_trained, from_dict, from_preset, with_overrides
 from paretodiff.metrics import Normalizer
 from paretodiff.negation import NegationSet
 from paretodiff.objective_model import ObjectiveModel
@@ -173,6 +173,7 @@ class ParetoDiff:
         if len(data.X) < 2:
             raise ValueError(f"at least 2 designs are needed, got {len(data.X)}")
         self.space = data.space
+        self.config = as_trained(self.config)  # saved as trained
         Y_min = data.Y_min
         normalizer = Normalizer.fit(Y_min)
         Yn = normalizer(Y_min)
@@ -273,9 +274,6 @@ class ParetoDiff:
         o, t = self.config.objectives, self.config.objectives.training
         if o.members == 0:
             return None
-        if self.config.selection.strategy == "batch" and o.members < self.config.selection.batch_members:
-            o = dataclasses.replace(o, members=self.config.selection.batch_members)
-            self.config = dataclasses.replace(self.config, objectives=o)  # saved as trained
         model = ObjectiveModel(self.space.n_unit, len(Yn[0]), o.members, o.width, o.depth)
         with tqdm(total=t.steps, desc="train objective model", unit="step", disable=self.quiet, leave=False) as bar:
             return model.fit(U, torch.as_tensor(Yn, dtype=torch.float32), generator=generator, lr=t.lr, batch=t.batch,

@@ -307,6 +307,15 @@ class PGDConfig(_Checked):
         return _jsonable(dataclasses.asdict(self))
 
 
+def as_trained(config: PGDConfig) -> PGDConfig:
+    """The settings ``fit`` trains with: with the ``batch`` strategy, an objective model of at
+    least ``selection.batch_members`` members (none stays none)."""
+    o, s = config.objectives, config.selection
+    if s.strategy != "batch" or o.members == 0 or o.members >= s.batch_members:
+        return config
+    return dataclasses.replace(config, objectives=dataclasses.replace(o, members=s.batch_members))
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
