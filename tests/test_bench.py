@@ -280,3 +280,12 @@ def test_non_finite_facts_are_written_as_null(tmp_path):
     record = bench.run_cell(cell)  # the faithful preset measures no generator validation loss
     assert record["status"] == "ok" and record["facts"]["generator_best_val_loss"] is None
     assert bench.read_record(bench.write_record(tmp_path, record)) is not None
+
+
+def test_the_header_counts_seeds_per_method_and_leaves_failed_cells_out():
+    records = [record("a", "A", s, 5.0) for s in range(3)] + [record("a", "B", 0, 3.0), record("b", "A", 0, 3.0)]
+    records += [record("b", "B", 0, 0.0, status="error")]
+    text = bench.format_markdown(bench.aggregate(records))
+    assert "of several seeds per cell (A: 1 to 3, B: 1): mean" in text
+    same = bench.format_markdown(bench.aggregate([record("a", "A", 0, 5.0), record("a", "B", 0, 0.0, status="error")]))
+    assert "of 1 seed(s) per cell" in same

@@ -674,8 +674,7 @@ def format_markdown(table, runs: Sequence[dict] = ()) -> str:
                   f"{last['skipped']} already finished; {last['backend']} backend, {last['workers']} workers)"
                   + (f"; {_duration(sum(r['wall_seconds'] for r in runs))} over all {len(runs)} runs into this folder"
                      if len(runs) > 1 else "") + ".", ""]
-    seeds = sorted(table["seeds"].unique())
-    lines += [f"Hypervolume (higher is better) of {', '.join(map(str, seeds))} seed(s) per cell: mean ± std "
+    lines += [f"Hypervolume (higher is better) of {_seed_counts(table, method_order)}: mean ± std "
               "(ddof 0), rank within the task in parentheses (1 = best, ties share the average; a method "
               "without results on a task takes the last places). Regenerated data, benchmark normalization "
               "and reference point, corrected percentile selection.", ""]
@@ -700,6 +699,22 @@ def format_markdown(table, runs: Sequence[dict] = ()) -> str:
         lines += ["", "## Failed cells", ""]
         lines += [f"- {r.task} / {r.method}: {r.failed} of {r.failed + r.seeds} seed(s) failed" for r in failed.itertuples()]
     return "\n".join(lines) + "\n"
+
+
+def _seed_counts(table, method_order: list[str]) -> str:
+    """How many seeds a cell holds: one number when all cells agree, else per method ("pgd: 5, ...").
+
+    Cells whose every seed failed are left out: they hold no results to average.
+    """
+    done = table[table["seeds"] > 0]
+    if done["seeds"].nunique() <= 1:
+        return f"{int(done['seeds'].max()) if len(done) else 0} seed(s) per cell"
+    parts = []
+    for m in method_order:
+        counts = sorted(done.loc[done["method"] == m, "seeds"].unique())
+        if counts:
+            parts.append(f"{m}: {counts[0]}" + (f" to {counts[-1]}" if len(counts) > 1 else ""))
+    return "several seeds per cell (" + ", ".join(parts) + ")"
 
 
 def _row(table, task: str, method: str):
