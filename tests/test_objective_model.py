@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from paretodiff.objective_model import Ensemble, ObjectiveModel
+from paretodiff.objective_model import Ensemble, ObjectiveModel, calibration_scale
 
 
 def known(U: torch.Tensor) -> torch.Tensor:
@@ -59,3 +59,29 @@ def test_the_members_are_separate_networks():
 def test_an_ensemble_needs_two_members():
     with pytest.raises(ValueError, match="at least 2 members"):
         ObjectiveModel(2, 2, members=1)
+
+
+def test_the_calibration_scale_makes_held_out_errors_one_spread_in_root_mean_square():
+    std = torch.full((1000, 2), 0.1)
+    errors = torch.randn(1000, 2, generator=torch.Generator().manual_seed(4)) * torch.tensor([0.3, 0.05])
+    scale = calibration_scale(errors, std)
+    assert scale[0] == pytest.approx(3.0, rel=0.05)
+    assert scale[1] == 1.0  # an over-wide spread is kept as it is: never narrowed
+    assert ((errors[:, 0] / (scale[0] * std[:, 0])) ** 2).mean() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_calibrated_model_widens_the_spread_of_an_objective_it_cannot_fit():
+    g = torch.Generator().manual_seed(5)
+    U = torch.rand(2000, 2, generator=g) * 2 - 1
+    Y = torch.stack([(U[:, 0] + 1) / 2, (torch.sin(40 * U[:, 1]) + 1) / 2], dim=1)  # too fast to learn
+    plain, calibrated = (ObjectiveModel(2, 2, members=5, width=32, depth=2).fit(
+        U, Y, generator=torch.Generator().manual_seed(0), steps=300, val_every=100, calibrate=c)
+        for c in (False, True))
+    assert (plain.std_scale == 1).all() and plain.facts.std_scale == [1.0, 1.0]
+    assert calibrated.std_scale[1] > 3 * calibrated.std_scale[0]
+    mean_p, std_p = plain.predict(U[:50])
+    mean_c, std_c = calibrated.predict(U[:50])
+    assert torch.equal(mean_p, mean_c)  # the same networks: only the spread differs
+    torch.testing.assert_close(std_c, std_p * calibrated.std_scale)
+    draws = calibrated.members(U[:50])
+    torch.testing.assert_close(draws.std(dim=0, unbiased=False), std_c, rtol=1e-4, atol=1e-6)

@@ -66,11 +66,14 @@ class FitFacts:
         best_val_mse: the members' mean validation MSE at the kept weights (normalized units).
         val_rmse: per objective, the ensemble mean's root-mean-square error on the held-out
             rows (normalized units, ``(m,)`` as a list).
+        std_scale: per objective, the factor the spread is multiplied by (``(m,)`` as a list;
+            1 where the spread is not calibrated).
     """
 
     steps: int = 0
     best_val_mse: float = float("nan")
     val_rmse: list[float] | None = None
+    std_scale: list[float] | None = None
 
 
 class ObjectiveModel:
@@ -86,11 +89,13 @@ class ObjectiveModel:
         if members < 2:
             raise ValueError(f"an ensemble needs at least 2 members, got {members}")
         self.net = Ensemble(n_var, n_obj, members, width, depth)
+        self.std_scale = torch.ones(n_obj)
         self.facts = FitFacts()
 
     def fit(self, U: torch.Tensor, Yn: torch.Tensor, *, generator: torch.Generator, lr: float = 2e-3,
             batch: int = 256, steps: int = 2000, val_fraction: float = 0.1, val_every: int = 100,
-            patience: int = 3, weight_decay: float = 0.0, progress=None) -> "ObjectiveModel":
+            patience: int = 3, weight_decay: float = 0.0, calibrate: bool = False,
+            progress=None) -> "ObjectiveModel":
         """Train every member on the rows ``U (N, D)`` -> ``Yn (N, m)``.
 
         Args:
@@ -101,6 +106,9 @@ class ObjectiveModel:
                 ``batch`` rows per step.
             val_fraction, val_every, patience: early stopping on held-out rows (at least one
                 row is held out, and at least one kept for training).
+            calibrate: scale the spread of each objective so that, on the held-out rows, the
+                errors of the mean measured in spreads have a root mean square of 1 (never
+                below the members' own spread: the factor is at least 1).
         """
         U, Yn = torch.as_tensor(U, dtype=torch.float32), torch.as_tensor(Yn, dtype=torch.float32)
         n = len(U)
@@ -128,9 +136,12 @@ class ObjectiveModel:
         self.net.eval().requires_grad_(False)
         rmse = None
         if n_val:
-            mean, _ = self.predict(U[val])
+            mean, std = self.predict(U[val])
             rmse = ((mean - Yn[val]) ** 2).mean(dim=0).sqrt().tolist()
-        self.facts = FitFacts(stopped.rounds, stopped.best_loss if stopped.best_round else float("nan"), rmse)
+            if calibrate:
+                self.std_scale = calibration_scale(mean - Yn[val], std)
+        self.facts = FitFacts(stopped.rounds, stopped.best_loss if stopped.best_round else float("nan"), rmse,
+                              self.std_scale.tolist())
         return self
 
     def _initialize(self, generator: torch.Generator) -> None:
@@ -146,9 +157,21 @@ class ObjectiveModel:
         with torch.inference_mode():
             out = torch.cat([self.net(U[i : i + batch]) for i in range(0, len(U), batch)], dim=1) if len(U) else (
                 torch.zeros(self.net.members, 0, self.net.biases[-1].shape[-1]))
-        return out.mean(dim=0), out.std(dim=0, unbiased=False)
+        return out.mean(dim=0), out.std(dim=0, unbiased=False) * self.std_scale
 
     def members(self, U: torch.Tensor) -> torch.Tensor:
-        """Every member's prediction ``(K, N, m)`` (joint draws of the objectives, one per member)."""
+        """Every member's prediction ``(K, N, m)`` (joint draws of the objectives, one per member;
+        their deviations from the mean scaled by :attr:`std_scale`)."""
         with torch.inference_mode():
-            return self.net(torch.as_tensor(U, dtype=torch.float32))
+            out = self.net(torch.as_tensor(U, dtype=torch.float32))
+            if bool((self.std_scale == 1.0).all()):
+                return out
+            mean = out.mean(dim=0, keepdim=True)
+            return mean + (out - mean) * self.std_scale
+
+
+def calibration_scale(errors: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """Per column, the factor ``c >= 1`` with ``mean((errors / (c * std))**2) = 1`` on held-out rows
+    (variance scaling of an ensemble's spread); ``errors, std (N, m)`` -> ``(m,)``."""
+    z2 = (errors / std.clamp_min(1e-6)) ** 2
+    return z2.mean(dim=0).sqrt().clamp(min=1.0)

@@ -149,3 +149,40 @@ def test_files_of_format_version_4_load_without_the_front(fitted, tmp_path):
                                                                                      strategy="batch"))
     with pytest.raises(ModelError, match="predates the batch strategy"):
         loaded.propose(6, seed=4)
+
+
+def _rewritten(folder, version: int, drop: str | None = None, replace: dict | None = None) -> None:
+    """The model folder's files as an older format (or with an edited tensor), digests renewed."""
+    from safetensors.torch import load_file, save_file
+
+    from paretodiff.methods.pgd_files import _sha256
+
+    weights = folder / "weights.safetensors"
+    tensors = {k: v for k, v in load_file(weights).items() if k != drop} | (replace or {})
+    save_file(tensors, weights)
+    doc = json.loads((folder / "config.json").read_text())
+    old = dict(doc, format_version=version, weights_sha256=_sha256(weights.read_bytes()))
+    old["sha256"] = doc_digest(old)
+    (folder / "config.json").write_text(json.dumps(old))
+
+
+def test_a_calibrated_spread_is_saved_and_older_files_load_uncalibrated(tmp_path):
+    import torch
+
+    from test_pgd import toy_data as data
+
+    calibrated = ParetoDiff(**TINY, **{"objectives.calibrate": True}).fit(data(), seed=3)
+    assert calibrated.config.objectives.calibrate and (calibrated.objectives.std_scale >= 1).all()
+    calibrated.save(tmp_path / "m")
+    loaded = ParetoDiff.load(tmp_path / "m")
+    torch.testing.assert_close(loaded.objectives.std_scale, calibrated.objectives.std_scale, rtol=0, atol=0)
+    a, b = loaded.propose(6, seed=4), calibrated.propose(6, seed=4)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.scores["f0_std"], b.scores["f0_std"])
+    _rewritten(tmp_path / "m", 7, drop="objectives_std_scale")  # a file from before the scale
+    old = ParetoDiff.load(tmp_path / "m")
+    assert not old.config.objectives.calibrate and (old.objectives.std_scale == 1).all()
+    calibrated.save(tmp_path / "bad")
+    _rewritten(tmp_path / "bad", FORMAT_VERSION, replace={"objectives_std_scale": torch.full((2,), 0.5)})
+    with pytest.raises(ValueError, match="spread factors must be finite and at least 1"):
+        ParetoDiff.load(tmp_path / "bad")

@@ -60,6 +60,7 @@ class FitReport:
     objectives_seconds: float = 0.0
     objectives_steps: int = 0
     objectives_val_rmse: list[float] | None = None
+    objectives_std_scale: list[float] | None = None
 
 
 @dataclass
@@ -213,6 +214,7 @@ class ParetoDiff:
             objectives_seconds=t3 - t2,
             objectives_steps=self.objectives.facts.steps if self.objectives else 0,
             objectives_val_rmse=self.objectives.facts.val_rmse if self.objectives else None,
+            objectives_std_scale=self.objectives.facts.std_scale if self.objectives else None,
         )
         return self
 
@@ -278,7 +280,8 @@ class ParetoDiff:
         with tqdm(total=t.steps, desc="train objective model", unit="step", disable=self.quiet, leave=False) as bar:
             return model.fit(U, torch.as_tensor(Yn, dtype=torch.float32), generator=generator, lr=t.lr, batch=t.batch,
                              steps=t.steps, val_fraction=o.val_fraction, val_every=t.val_every or t.steps,
-                             patience=t.patience, weight_decay=t.weight_decay, progress=bar.update)
+                             patience=t.patience, weight_decay=t.weight_decay, calibrate=o.calibrate,
+                             progress=bar.update)
 
     @property
     def path(self) -> paths.DiffusionPath | paths.FlowPath:

@@ -222,6 +222,8 @@ class ObjectivesConfig(_Checked):
             samples themselves, as the authors' method returns them).
         width, depth: hidden width and hidden layers of each member.
         val_fraction: share of the rows held out for early stopping.
+        calibrate: scale each objective's spread on the held-out rows
+            (:func:`paretodiff.objective_model.calibration_scale`).
         training: steps, learning rate, batch (rows per member and step), validation and
             patience (AdamW).
     """
@@ -230,8 +232,9 @@ class ObjectivesConfig(_Checked):
     width: int = 64
     depth: int = 2
     val_fraction: float = 0.1
+    calibrate: bool = False
     training: TrainingConfig = field(default_factory=lambda: TrainingConfig(
-        lr=2e-3, batch=256, steps=1000, val_every=100, patience=3))
+        lr=2e-3, batch=256, steps=4000, val_every=200, patience=3))
 
     def check(self) -> None:
         _check({"members": (self.members == 0 or self.members >= 2, "0 (none) or at least 2"),

@@ -1,13 +1,14 @@
 """Model folders of preference-guided diffusion: ``config.json`` and ``weights.safetensors``.
 
-Format version 7 (written): ``config.json`` holds the nested settings (``config``), the design
+Format version 8 (written): ``config.json`` holds the nested settings (``config``), the design
 space (``space``, with its constraints if any), what the fit learned besides the weights
 (``state``: the objectives' range, the initial reference design, the seed, and with
 constraints the unit of each one's margins), the SHA-256 of the weights file
 (``weights_sha256``) and of its own contents (``sha256``).  ``weights.safetensors`` holds the
 generator (``denoiser.*``), the preference model (``utility.*``), the objective model
 (``objectives.*``, when the config has one; with constraints it predicts their margins after
-the objectives) and the 64-bit digests of the measured designs
+the objectives; ``objectives_std_scale``, the factor of each output's spread, 1 where
+``objectives.calibrate`` is off) and the 64-bit digests of the measured designs
 (``measured``, :func:`paretodiff.selection.design_digests`: a proposal is never one of them),
 and the measured front (``front``: the non-dominated objective values, normalized and
 minimized, ``(F, m)`` float64, for the batch strategy and the undominated probability).
@@ -16,7 +17,8 @@ With failed designs (``--feasible``), the negation set's feasibility classifier
 Loading checks both digests and every entry by type and shape, and refuses what it does not
 understand.
 
-Version 6 (before the negation set) reads as version 7 without one; version 5 (before
+Version 7 (before the spread's scale) reads as version 8 with ``objectives.calibrate`` off;
+version 6 (before the negation set) as version 7 without one; version 5 (before
 constraints) as version 6 without them.  Version 4 (before the front) is read as a model without the front: it proposes what it did
 (no ``p_undominated``; the batch strategy asks for a new fit).  Version 3 (before the
 objective model) is read as a model without one: it proposes what it proposed when it was
@@ -50,8 +52,8 @@ from paretodiff.objective_model import ObjectiveModel
 from paretodiff.space import DesignSpace
 
 MODEL_FORMAT = "paretodiff-pgd"
-FORMAT_VERSION = 7  # 7: + the negation set; 6: + constraints; 5: + the front; 4: + the objective model; 3: nested
-READS = (2, 3, 4, 5, 6, 7)
+FORMAT_VERSION = 8  # 8: + the objective model's spread scale; 7: + the negation set; 6: + constraints; 5: + the front; 4: + the objective model; 3: nested
+READS = (2, 3, 4, 5, 6, 7, 8)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -76,6 +78,7 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
         tensors |= {f"utility.{k}": v.contiguous() for k, v in model.utility.state_dict().items()}
         if model.objectives is not None:
             tensors |= {f"objectives.{k}": v.contiguous() for k, v in model.objectives.net.state_dict().items()}
+            tensors["objectives_std_scale"] = model.objectives.std_scale.to(torch.float32).contiguous()
         if model.measured is not None:
             tensors["measured"] = torch.as_tensor(model.measured, dtype=torch.int64)
         if model.front is not None:
@@ -92,7 +95,7 @@ def save(model: ParetoDiff, directory: str | os.PathLike, *, overwrite: bool = F
 
 
 def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
-    """Read a model saved by :func:`save` (format 7, or 6, 5, 4, 3, 2), verified.
+    """Read a model saved by :func:`save` (format 8, or 7, 6, 5, 4, 3, 2), verified.
 
     Raises:
         InputError: one line naming the folder and the first problem: not a model, an
@@ -120,6 +123,8 @@ def load(directory: str | os.PathLike, *, quiet: bool = True) -> ParetoDiff:
     try:
         for prefix, net in nets:
             net.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
+        if model.objectives is not None and doc["format_version"] >= 8:
+            model.objectives.std_scale = _std_scale(tensors, outputs)
         model.measured = _measured(tensors) if doc["format_version"] >= 4 else None
         model.front = _front(tensors, space.n_obj) if doc["format_version"] >= 5 else None
         model.negation = _negation(tensors, doc, space.n_unit)
@@ -146,6 +151,16 @@ def _front(tensors: dict[str, torch.Tensor], n_obj: int) -> np.ndarray:
     if not bool(torch.isfinite(front).all()):
         raise ValueError("non-finite values in the measured front")
     return front.numpy().copy()
+
+
+def _std_scale(tensors: dict[str, torch.Tensor], outputs: int) -> torch.Tensor:
+    """The objective model's spread factors ``(outputs,)`` float32, each finite and at least 1, or ``ValueError``."""
+    scale = tensors.get("objectives_std_scale")
+    if scale is None or scale.dtype != torch.float32 or tuple(scale.shape) != (outputs,):
+        raise ValueError(f"no 'objectives_std_scale' tensor of {outputs} float32 values")
+    if not bool((torch.isfinite(scale) & (scale >= 1.0)).all()):
+        raise ValueError("the objective model's spread factors must be finite and at least 1")
+    return scale.clone()
 
 
 def _measured(tensors: dict[str, torch.Tensor]) -> np.ndarray:
@@ -247,6 +262,8 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
         state = _checked_state(doc["state"], space)
     if version < 4:  # made before the objective model: it has none, and proposes its samples
         config = from_dict(with_overrides(dataclasses.asdict(config), NO_OBJECTIVE_MODEL))
+    elif version < 8:  # made before the spread's scale: the members' own spread
+        config = from_dict(with_overrides(dataclasses.asdict(config), {"objectives.calibrate": False}))
     return config, space, state
 
 
