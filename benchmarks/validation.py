@@ -42,9 +42,11 @@ def hv_rows(table, tasks: list[str], methods: list[str]) -> list[str]:
         part = table[table["task"] == task].set_index("method")
         cells = [f"{part['d_best_hv'].dropna().iloc[0]:.3f}" if part["d_best_hv"].notna().any() else "—"]
         for m in methods:
-            hv = part["hv_100th_mean"].get(m, np.nan)
-            cells.append("failed" if m in part.index and not np.isfinite(hv) else "—" if m not in part.index
-                         else f"{hv:.3f}")
+            if m not in part.index:
+                cells.append("—")  # not run on this task
+                continue
+            hv = part.at[m, "hv_100th_mean"]
+            cells.append(f"{hv:.3f}" if np.isfinite(hv) else "failed")
         rows.append(f"| {task} | " + " | ".join(cells) + " |")
     return rows
 

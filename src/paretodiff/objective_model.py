@@ -164,14 +164,15 @@ class ObjectiveModel:
         their deviations from the mean scaled by :attr:`std_scale`)."""
         with torch.inference_mode():
             out = self.net(torch.as_tensor(U, dtype=torch.float32))
-            if bool((self.std_scale == 1.0).all()):
+            if bool((self.std_scale == 1.0).all()):  # uncalibrated: the members' own draws, bit for bit
                 return out
             mean = out.mean(dim=0, keepdim=True)
             return mean + (out - mean) * self.std_scale
 
 
 def calibration_scale(errors: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """Per column, the factor ``c >= 1`` with ``mean((errors / (c * std))**2) = 1`` on held-out rows
-    (variance scaling of an ensemble's spread); ``errors, std (N, m)`` -> ``(m,)``."""
+    """Per column, the factor by which an ensemble's spread is widened (variance scaling): the ``c``
+    with ``mean((errors / (c * std))**2) = 1`` on held-out rows, or 1 where the spread is already
+    that wide or wider; ``errors, std (N, m)`` -> ``(m,)``."""
     z2 = (errors / std.clamp_min(1e-6)) ** 2
     return z2.mean(dim=0).sqrt().clamp(min=1.0)
