@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/benchmark.py [--out benchmarks/records/benchmark] [--workers 2] [--rounds 1,2,3]
-                                   [--no-write] [-- BENCH OPTIONS]
+                                   [--no-run] [--no-write] [-- BENCH OPTIONS]
 
 Runs ``paretodiff bench --compact`` over all 31 tasks in three rounds into one folder, so
 that a run cut short still leaves a table that covers every task:
@@ -19,6 +19,11 @@ folder's ``results.md`` (rebuilt from every record in it) is copied between the
 ``<!-- results:start -->`` and ``<!-- results:end -->`` markers of
 ``docs/results/benchmark.md``; the hand-written reading around the markers is kept.
 Options after ``--`` go to every bench command (e.g. ``-- --tasks zdt1,re21``).
+
+``--no-run`` runs no cell: it rebuilds the table from the records as they stand (e.g. cells
+run in several pieces, or on several machines, and copied into ``--out``) and pastes it. The
+folder's ``runs.jsonl`` (kept with the records) gives the table's header: the last run's
+command, machine and date, and the wall time over every logged run.
 """
 
 from __future__ import annotations
@@ -44,15 +49,21 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "records" / "benchmark"))
     parser.add_argument("--workers", default="2")
     parser.add_argument("--rounds", default="1,2,3", help="which rounds to run, comma-separated")
+    parser.add_argument("--no-run", action="store_true", help="run no cell: rebuild the table from the records")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
     bench = [str(Path(sys.executable).parent / "paretodiff"), "bench", "--tasks", "all", "--compact",
              "--out", args.out, "--workers", args.workers]
-    for number in (int(r) for r in args.rounds.split(",")):
+    for number in () if args.no_run else (int(r) for r in args.rounds.split(",")):
         print(f"round {number}: {' '.join(ROUNDS[number])}", file=sys.stderr)
         subprocess.run([*bench, *ROUNDS[number], *extra], check=True, stdout=subprocess.DEVNULL)
-    results = (Path(args.out) / "results.md").read_text().split("\n", 2)[2]  # drop the title
+    if args.no_run:
+        from paretodiff import bench as bench_module
+
+        results = bench_module.report(args.out)
+    else:
+        results = (Path(args.out) / "results.md").read_text().split("\n", 2)[2]  # drop the title
     if args.no_write:
         print(results)
         return
