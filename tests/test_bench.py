@@ -273,6 +273,13 @@ def test_the_summary_counts_tasks_above_d_best_and_the_gap_closed():
     assert "## Share of the gap to the true front closed (100th percentile)" in text and "| B | -50% |" in text
 
 
+def test_equal_seeds_are_not_above_d_best_by_rounding():
+    records = [record("a", "A", seed, 0.1, d_best=0.1) for seed in range(3)]  # their mean is 0.1 + 1 ulp
+    records += [record("a", "B", 0, 0.1 * (1 + 1e-9), d_best=0.1)]
+    summary = bench.method_summary(bench.aggregate(records)).set_index("method")
+    assert summary.loc["A", "above_d_best"] == 0 and summary.loc["B", "above_d_best"] == 1
+
+
 def test_non_finite_facts_are_written_as_null(tmp_path):
     assert bench._json_safe({"a": [1.0, float("nan")], "b": {"c": float("inf")}, "d": "x"}) == \
         {"a": [1.0, None], "b": {"c": None}, "d": "x"}
