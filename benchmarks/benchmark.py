@@ -15,7 +15,7 @@ that a run cut short still leaves a table that covers every task:
 Each round skips the cells already finished, so running the program again resumes it. The
 records are compact (summaries, no designs: about 2 kB a cell) and kept in the repository
 under ``--out``, so a later run on a new machine resumes the same table. At the end the
-folder's ``results.md`` (rebuilt from every record in it) is copied between the
+table of every record in the folder (what its ``results.md`` holds) is pasted between the
 ``<!-- results:start -->`` and ``<!-- results:end -->`` markers of
 ``docs/results/benchmark.md``; the hand-written reading around the markers is kept.
 Options after ``--`` go to every bench command (e.g. ``-- --tasks zdt1,re21``).
@@ -32,6 +32,8 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+
+from paretodiff.bench import report
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = "d-best,multiple-models,multi-head,pgd"
@@ -55,15 +57,11 @@ def main() -> None:
     extra = [a for a in extra if a != "--"]
     bench = [str(Path(sys.executable).parent / "paretodiff"), "bench", "--tasks", "all", "--compact",
              "--out", args.out, "--workers", args.workers]
-    for number in () if args.no_run else (int(r) for r in args.rounds.split(",")):
+    rounds = [] if args.no_run else [int(r) for r in args.rounds.split(",")]
+    for number in rounds:
         print(f"round {number}: {' '.join(ROUNDS[number])}", file=sys.stderr)
         subprocess.run([*bench, *ROUNDS[number], *extra], check=True, stdout=subprocess.DEVNULL)
-    if args.no_run:
-        from paretodiff import bench as bench_module
-
-        results = bench_module.report(args.out)
-    else:
-        results = (Path(args.out) / "results.md").read_text().split("\n", 2)[2]  # drop the title
+    results = report(args.out)  # what the last round wrote into results.md, under its title
     if args.no_write:
         print(results)
         return

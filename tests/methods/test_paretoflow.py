@@ -356,3 +356,9 @@ def test_missing_package_is_an_import_error_with_the_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "paretoflow", None)
     with pytest.raises(ImportError, match=r"pip install 'paretodiff\[peers\]'"):
         ParetoFlowMethod()
+
+
+def test_the_offline_task_refuses_to_evaluate():
+    offline_task = adapter._classes()[0]
+    with pytest.raises(RuntimeError, match="no objective function"):
+        offline_task.evaluate(None, np.zeros((1, 2)))

@@ -246,7 +246,9 @@ def _classes() -> tuple[type, type]:
         """A :class:`paretoflow.Task` over offline data; ParetoFlow never evaluates it."""
 
         def evaluate(self, x: np.ndarray) -> np.ndarray:
-            raise NotImplementedError("offline data: there is no objective function to evaluate")
+            """Refused, always: offline data has no objective function, and the method must not
+            use the benchmark's one (its designs are scored by the caller, after ``propose``)."""
+            raise RuntimeError("offline data: there is no objective function to evaluate")
 
     class FixedParetoFlow(pf.ParetoFlow):
         """:class:`paretoflow.ParetoFlow` whose ``"d_best"`` archive starts from the best point per weight."""
