@@ -162,6 +162,17 @@ def test_cells_run_in_worker_processes(tmp_path):
     assert pgd[0]["settings"]["generator"]["training"]["steps"] == 10
 
 
+def test_threads_per_cell_can_be_set(tmp_path):
+    wanted = 2 if bench.threads_per_worker(1) == 1 else 1  # not what one worker would get by default
+    cells = bench.grid(["re21"], ["d-best"], [0, 1])
+    bench.run(cells, tmp_path, workers=1, threads=wanted)
+    assert {r["threads"] for r in bench.load_records(tmp_path)} == {wanted}
+    assert bench.read_runs(tmp_path)[-1]["threads"] == wanted
+    assert f"1 workers, {wanted} threads each)" in bench.report(tmp_path)
+    with pytest.raises(ValueError, match="threads"):
+        bench.run(cells, tmp_path, threads=0)
+
+
 def test_ray_backend_runs_a_tiny_grid_on_a_local_instance(tmp_path):
     pytest.importorskip("ray")
     cells = bench.grid(["re21"], ["d-best", TINY_PGD], [0])

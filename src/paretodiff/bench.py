@@ -360,6 +360,7 @@ def run(
     command: str | None = None,
     progress: Callable[[dict], None] | None = None,
     compact: bool = False,
+    threads: int | None = None,
 ) -> RunSummary:
     """Run every cell not finished yet and write its record to ``out_dir/cells``.
 
@@ -374,9 +375,14 @@ def run(
         progress: called with each record as it arrives.
         compact: keep summaries only in the records (:func:`write_record`), e.g. for
             records kept in a repository.
+        threads: torch and BLAS threads per cell; ``None``: the cores shared out among the
+            workers (:func:`threads_per_worker`), one per Ray task, torch's own setting with
+            ``workers=0``.
     """
     if backend not in ("local", "ray"):
         raise ValueError(f"unknown backend {backend!r}; choose local or ray")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
     out_dir = Path(out_dir)
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
     todo = [c for c in cells if force or not _finished_or_warn(out_dir, c)]
@@ -384,11 +390,11 @@ def run(
     _prepare_datasets(todo)
     failed: list[str] = []
     if backend == "ray":
-        records = _run_ray(todo, address)
+        records = _run_ray(todo, address, threads or 1)
     elif workers == 0:
-        records = (run_cell(c) for c in todo)
+        records = (run_cell(c, threads) for c in todo)
     else:
-        records = _run_processes(todo, workers)
+        records = _run_processes(todo, workers, threads or threads_per_worker(workers))
     for record in records:
         write_record(out_dir, record, compact=compact)
         if record["status"] != "ok":
@@ -396,7 +402,7 @@ def run(
         if progress is not None:
             progress(record)
     summary = RunSummary(len(todo), len(cells) - len(todo), failed, time.perf_counter() - start)
-    _append_run_log(out_dir, summary, command, workers, backend, cells)
+    _append_run_log(out_dir, summary, command, workers, backend, cells, threads)
     return summary
 
 
@@ -437,9 +443,9 @@ def _thread_env(threads: int) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _run_processes(cells: Sequence[Cell], workers: int) -> Iterator[dict]:
-    """Cells in ``workers`` processes at a time, a fresh process per cell; records as they finish."""
-    threads = threads_per_worker(workers)
+def _run_processes(cells: Sequence[Cell], workers: int, threads: int) -> Iterator[dict]:
+    """Cells in ``workers`` processes at a time, a fresh process per cell, ``threads`` threads each;
+    records as they finish."""
     pending = list(cells)
     while pending:
         with _thread_env(threads), ProcessPoolExecutor(
@@ -472,8 +478,9 @@ def _crashed(cell: Cell, why: str) -> dict:
             "finished": _now(), "versions": versions(), "machine": machine()}
 
 
-def _run_ray(cells: Sequence[Cell], address: str | None) -> Iterator[dict]:
-    """Each cell as a Ray task (a fresh worker process per cell); records as they finish."""
+def _run_ray(cells: Sequence[Cell], address: str | None, threads: int = 1) -> Iterator[dict]:
+    """Each cell as a Ray task (a fresh worker process per cell, ``threads`` CPUs and threads);
+    records as they finish."""
     try:
         import ray
     except ImportError:
@@ -481,10 +488,10 @@ def _run_ray(cells: Sequence[Cell], address: str | None) -> Iterator[dict]:
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": {**{k: "1" for k in _THREAD_VARS}, "OMP_WAIT_POLICY": "PASSIVE"}})
+                 runtime_env={"env_vars": {**{k: str(threads) for k in _THREAD_VARS}, "OMP_WAIT_POLICY": "PASSIVE"}})
     try:
-        remote = ray.remote(num_cpus=1, max_calls=1)(run_cell)
-        futures = {remote.remote(c, 1): c for c in cells}
+        remote = ray.remote(num_cpus=threads, max_calls=1)(run_cell)
+        futures = {remote.remote(c, threads): c for c in cells}
         while futures:
             done, _ = ray.wait(list(futures), num_returns=1)
             for ref in done:
@@ -499,9 +506,9 @@ def _run_ray(cells: Sequence[Cell], address: str | None) -> Iterator[dict]:
 
 
 def _append_run_log(out_dir: Path, summary: RunSummary, command: str | None, workers: int, backend: str,
-                    cells: Sequence[Cell]) -> None:
+                    cells: Sequence[Cell], threads: int | None = None) -> None:
     entry = {"command": command or " ".join(sys.argv), "finished": _now(), "machine": machine(),
-             "backend": backend, "workers": workers, **asdict(summary),
+             "backend": backend, "workers": workers, **({"threads": threads} if threads else {}), **asdict(summary),
              "tasks": list(dict.fromkeys(c.task for c in cells)),
              "methods": list(dict.fromkeys(c.method for c in cells))}
     path = out_dir / "runs.jsonl"
@@ -677,7 +684,8 @@ def format_markdown(table, runs: Sequence[dict] = ()) -> str:
         lines += [f"Command: `{last['command']}`  ", f"Machine: {last['machine']}  ",
                   f"Date: {last['finished'][:10]}  ",
                   f"Wall time: {_duration(last['wall_seconds'])} for this run ({last['ran']} cells run, "
-                  f"{last['skipped']} already finished; {last['backend']} backend, {last['workers']} workers)"
+                  f"{last['skipped']} already finished; {last['backend']} backend, {last['workers']} workers"
+                  + (f", {last['threads']} threads each" if isinstance(last.get("threads"), int) else "") + ")"
                   + (f"; {_duration(sum(r['wall_seconds'] for r in runs))} over all {len(runs)} runs into this folder"
                      if len(runs) > 1 else "") + ".", ""]
     lines += [f"Hypervolume (higher is better) of {_seed_counts(table, method_order)}: mean ± std "

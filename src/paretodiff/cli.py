@@ -652,6 +652,9 @@ def bench_command(
     data_seed: int = _seed_option("Dataset seed.", "--data-seed"),
     n: int = typer.Option(256, "-n", min=1, help="Designs each method proposes per cell."),
     workers: int = typer.Option(1, "--workers", min=0, help="Cells at a time (processes; 0 = in this process)."),
+    threads: Optional[int] = typer.Option(
+        None, "--threads", min=1,
+        help="Torch and BLAS threads per cell (default: the cores shared out among the workers; Ray: 1)."),
     backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray instance)."),
     force: bool = typer.Option(False, "--force", help="Run finished cells again."),
@@ -696,7 +699,8 @@ def bench_command(
 
         try:
             summary = bench.run(cells, out, workers=workers, backend=backend, address=address, force=force,
-                                command=_command_line(ctx), progress=progress, compact=compact)
+                                command=_command_line(ctx), progress=progress, compact=compact,
+                                threads=threads)
         except ImportError as exc:
             _fail(str(exc))
     text = bench.write_results(out)

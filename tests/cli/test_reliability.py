@@ -382,6 +382,7 @@ def test_the_dataset_cache_is_checked(tmp_path, monkeypatch):
     (["bench", "--out", "b", "--seeds", "-1"], "--seeds"),
     (["bench", "--out", "b", "--seeds", "99999999999999999999"], "--seeds"),
     (["bench", "--out", "b", "--data-seed", "-1"], "--data-seed"),
+    (["bench", "--out", "b", "--threads", "0"], "--threads"),
     (["bench", "--out", "b", "--methods", "pgd:sample_steps=abc"], "sample_steps"),
     (["bench", "--out", "b", "--methods", "d-best:foo=1"], "foo"),
     (["bench", "--out", "b", "--methods", "multiple-models:epochs=1.5"], "epochs"),
