@@ -389,12 +389,13 @@ def run(
     start = time.perf_counter()
     _prepare_datasets(todo)
     failed: list[str] = []
+    threads = threads or _default_threads(backend, workers)
     if backend == "ray":
-        records = _run_ray(todo, address, threads or 1)
+        records = _run_ray(todo, address, threads)
     elif workers == 0:
         records = (run_cell(c, threads) for c in todo)
     else:
-        records = _run_processes(todo, workers, threads or threads_per_worker(workers))
+        records = _run_processes(todo, workers, threads)
     for record in records:
         write_record(out_dir, record, compact=compact)
         if record["status"] != "ok":
@@ -420,6 +421,14 @@ def _prepare_datasets(cells: Iterable[Cell]) -> None:
 
     for task, seed in sorted({(c.task, c.data_seed) for c in cells}):
         data.load(tasks.get(task), seed)
+
+
+def _default_threads(backend: str, workers: int) -> int | None:
+    """Threads per cell when none are asked for: one per Ray task, the cores shared out among
+    local worker processes, ``None`` (torch's own setting) for cells in this process."""
+    if backend == "ray":
+        return 1
+    return threads_per_worker(workers) if workers else None
 
 
 def threads_per_worker(workers: int) -> int:
@@ -685,7 +694,7 @@ def format_markdown(table, runs: Sequence[dict] = ()) -> str:
                   f"Date: {last['finished'][:10]}  ",
                   f"Wall time: {_duration(last['wall_seconds'])} for this run ({last['ran']} cells run, "
                   f"{last['skipped']} already finished; {last['backend']} backend, {last['workers']} workers"
-                  + (f", {last['threads']} threads each" if isinstance(last.get("threads"), int) else "") + ")"
+                  + (f", {last['threads']} threads each" if last.get("threads") else "") + ")"
                   + (f"; {_duration(sum(r['wall_seconds'] for r in runs))} over all {len(runs)} runs into this folder"
                      if len(runs) > 1 else "") + ".", ""]
     lines += [f"Hypervolume (higher is better) of {_seed_counts(table, method_order)}: mean ± std "
