@@ -225,6 +225,8 @@ def undominated_probability(mean: np.ndarray, std: np.ndarray, front: np.ndarray
     chunk = max(1, int(2e7 // (draws * max(1, front.size))))  # designs at a time: about 20 MB of comparisons
     for lo in range(0, len(mean), chunk):
         y = mean[lo:lo + chunk] + std[lo:lo + chunk] * z[:, lo:lo + chunk]  # (draws, p, m)
-        dominated = (front[None, None, :, :] <= y[:, :, None, :]).all(axis=-1).any(axis=-1)  # (draws, p)
-        free[lo:lo + chunk] = 1.0 - dominated.mean(axis=0)
+        covered = np.ones((draws, len(y[0]), len(front)), dtype=bool)  # front point f weakly dominates the draw
+        for j in range(front.shape[1]):  # an objective at a time: numpy's reduction over a short last axis is slow
+            covered &= front[:, j] <= y[:, :, j, None]
+        free[lo:lo + chunk] = 1.0 - covered.any(axis=-1).mean(axis=0)
     return free
