@@ -117,12 +117,13 @@ class ObjectiveModel:
         n_val = min(max(1, int(round(val_fraction * n))), n - 1) if n >= 2 else 0
         val, train = order[:n_val], order[n_val:] if n_val else order
         net = self.net.train()
-        optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay, foreach=True)
         k, b = net.members, min(batch, len(train))
 
         def train_step(_: int) -> None:
-            rows = train[torch.randint(len(train), (k, b), generator=generator)]
-            loss = nn.functional.mse_loss(net(U[rows]), Yn[rows])
+            rows = train[torch.randint(len(train), (k * b,), generator=generator)]  # member i: rows[i*b : (i+1)*b]
+            loss = nn.functional.mse_loss(net(U.index_select(0, rows).view(k, b, -1)),
+                                          Yn.index_select(0, rows).view(k, b, -1))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

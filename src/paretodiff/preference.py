@@ -179,7 +179,7 @@ def train_preference(
     order = torch.randperm(len(rows), generator=generator) if shuffle_split else torch.arange(len(rows))
     n_val = max(2, int(val_fraction * len(rows)))
     train_pool, val_pool = order[:-n_val], order[-n_val:]
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
 
     def train_step(step: int) -> None:
         anchors = train_pool[torch.randint(len(train_pool), (batch_size,), generator=generator)]

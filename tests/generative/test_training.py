@@ -66,3 +66,17 @@ def test_without_a_finite_validation_the_last_weights_stay(validate):
     stopped = early_stopping(train_round, validate, model, rounds=5, patience=2)
     assert float(model.weight) == (5.0 if validate is None else 2.0)  # NaN never improves: stop after patience
     assert stopped.best_round == 0
+
+
+@pytest.mark.parametrize("threads, expected", [(1, 1), (None, 2)])
+def test_early_stopping_trains_at_one_thread_and_restores_the_callers_count(threads, expected):
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    seen = []
+    try:
+        early_stopping(lambda r: seen.append(torch.get_num_threads()), None, torch.nn.Linear(1, 1), rounds=2,
+                       threads=threads)
+        assert seen == [expected, expected]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

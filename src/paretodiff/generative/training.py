@@ -3,6 +3,7 @@ and the one early-stopping loop (generator, preference model and surrogates all 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -11,6 +12,7 @@ import torch
 from torch import nn
 
 from paretodiff.generative.paths import Path
+from paretodiff.runtime import threads_at_most
 
 
 def denoising_loss(model: nn.Module, path: Path, x0: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -80,6 +82,7 @@ def early_stopping(
     every: int = 1,
     patience: int = 0,
     progress: Callable[[], None] | None = None,
+    threads: int | None = 1,
 ) -> Stopped:
     """Run ``train_round(r)`` for ``r = 1 .. rounds``; keep the weights of the best validation.
 
@@ -92,7 +95,17 @@ def early_stopping(
         train_round: one round (an optimizer step, or an epoch); its argument is the round.
         validate: the validation loss of ``model`` now (``None``: no validation).
         model: whose ``state_dict`` is kept at the best validation and restored.
+        threads: at most this many torch threads while training (``None``: the caller's
+            setting).  One by default: mini-batches of a few hundred rows through networks
+            this small are too little work to split, and a second thread made training up
+            to twice as slow on 2 cores (``docs/method.md``, "Threads").  It also makes the
+            trained weights the same whatever the caller's thread count.
     """
+    with threads_at_most(threads) if threads else contextlib.nullcontext():
+        return _early_stopping(train_round, validate, model, rounds, every, patience, progress)
+
+
+def _early_stopping(train_round, validate, model, rounds, every, patience, progress) -> Stopped:
     stopped, best_state, since_best = Stopped(), None, 0
     for r in range(1, rounds + 1):
         train_round(r)

@@ -231,7 +231,7 @@ class ParetoDiff:
             val_x, data = data[order[:n_val]], data[order[n_val:]]
             validation = (val_x, path.sample_times(n_val, generator), torch.randn(val_x.shape, generator=generator))
         model = self.denoiser.train()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=t.lr, weight_decay=t.weight_decay, foreach=True)
         ema = training.EMA(model, g.ema_decay, g.ema_warmup)
         batches = training.batches(len(data), min(t.batch, len(data)), generator)
         losses = torch.zeros(t.steps)

@@ -234,7 +234,7 @@ def train_network(net: nn.Module, U: torch.Tensor, Y: torch.Tensor, split: tuple
     """
     train, val = split
     U_tr, Y_tr, U_val, Y_val = U[train], Y[train], U[val], Y[val]
-    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, foreach=True)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
     mse_of_epoch: list[list[float]] = []
 
