@@ -1,5 +1,6 @@
 """Training pieces shared by every network: the path's regression loss, EMA weights, batches,
-and the one early-stopping loop (generator, preference model and surrogates all use it)."""
+and the one early-stopping loop (generator, preference model, objective model and surrogates all
+use it; it trains at one torch thread)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def early_stopping(
         threads: at most this many torch threads while training (``None``: the caller's
             setting).  One by default: mini-batches of a few hundred rows through networks
             this small are too little work to split, and a second thread made training up
-            to twice as slow on 2 cores (``docs/method.md``, "Threads").  It also makes the
+            to twice as slow on 2 cores (``docs/method.md``, "One thread for training").  It also makes the
             trained weights the same whatever the caller's thread count.
     """
     with threads_at_most(threads) if threads else contextlib.nullcontext():
