@@ -45,15 +45,16 @@ def available_cores() -> int:
 
 
 @contextlib.contextmanager
-def threads_at_most(n: int) -> Iterator[None]:
-    """Run the block with at most ``n`` torch intra-op threads, and restore the caller's count.
+def threads_at_most(n: int | None) -> Iterator[None]:
+    """Run the block with at most ``n`` torch intra-op threads (``None``: as many as now), and
+    restore the caller's count.
 
     For work too small to split among threads (the mini-batch training loops here), where a
     second thread only adds the cost of waking it.  The count is process-wide: other Python
     threads running torch in the meantime run with it too.
     """
     before = torch.get_num_threads()
-    torch.set_num_threads(max(1, min(n, before)))
+    torch.set_num_threads(before if n is None else max(1, min(n, before)))
     try:
         yield
     finally:

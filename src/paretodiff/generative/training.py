@@ -4,7 +4,6 @@ use it; it trains at one torch thread)."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -102,11 +101,12 @@ def early_stopping(
             to twice as slow on 2 cores (``docs/method.md``, "One thread for training").  It also makes the
             trained weights the same whatever the caller's thread count.
     """
-    with threads_at_most(threads) if threads else contextlib.nullcontext():
+    with threads_at_most(threads):
         return _early_stopping(train_round, validate, model, rounds, every, patience, progress)
 
 
 def _early_stopping(train_round, validate, model, rounds, every, patience, progress) -> Stopped:
+    """:func:`early_stopping`'s loop, at the thread count it set."""
     stopped, best_state, since_best = Stopped(), None, 0
     for r in range(1, rounds + 1):
         train_round(r)
