@@ -432,8 +432,11 @@ def _default_threads(backend: str, workers: int) -> int | None:
 
 
 def threads_per_worker(workers: int) -> int:
-    """Cores shared out evenly among the workers, at least one each."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
+    """The cores this process may use (:func:`paretodiff.runtime.available_cores`) shared out
+    evenly among the workers, at least one each."""
+    from paretodiff.runtime import available_cores
+
+    return max(1, available_cores() // max(1, workers))
 
 
 @contextmanager

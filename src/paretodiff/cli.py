@@ -654,7 +654,7 @@ def bench_command(
     workers: int = typer.Option(1, "--workers", min=0, help="Cells at a time (processes; 0 = in this process)."),
     threads: Optional[int] = typer.Option(
         None, "--threads", min=1,
-        help="Torch and BLAS threads per cell (default: the cores shared out among the workers; Ray: 1; --workers 0: torch's own)."),
+        help="Torch and BLAS threads per cell for sampling and prediction; training runs at one (default: the cores shared out among the workers; Ray: 1; --workers 0: torch's own)."),
     backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray instance)."),
     force: bool = typer.Option(False, "--force", help="Run finished cells again."),
