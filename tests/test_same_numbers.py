@@ -2,9 +2,10 @@
 
 The digests in ``tests/data/digests.json`` were recorded before the code was reorganized
 (``PARETODIFF_RECORD_DIGESTS=1 pytest tests/test_same_numbers.py -m "slow or not slow"``
-writes them); ``pgd-selected`` when the objective model became the default; ``optimize-batch``
-when the batch strategy became optimize's default (not recorded yet: it was written on another
-machine kind; the test skips until it is recorded on the recorded kind).  Floating-point results depend on the CPU's instruction set, so the digests are
+writes them); ``pgd-selected`` when the objective model became the default (its settings of then
+pinned since); ``pgd-layered`` (the layered choice and the longer search, 2026-12-07) and ``optimize-batch``
+when the batch strategy became optimize's default (neither recorded yet: they were written on
+another machine kind; the test skips until they are recorded on the recorded kind).  Floating-point results depend on the CPU's instruction set, so the digests are
 compared only on the machine kind they were recorded on (the CPU model and the
 instruction set of torch's kernels); elsewhere the test is skipped and says why.
 
@@ -33,9 +34,12 @@ RECORD = os.environ.get("PARETODIFF_RECORD_DIGESTS") == "1"
 # The default before the objective model (samples returned as they come) keeps the key "pgd"; the
 # default since, with the objective model and pool-then-select, is "pgd-selected" (recorded then).
 PREVIOUS_DEFAULT = "pgd:objectives.members=0,selection.pool=1,selection.search_generations=0,sampling.guidance_scales=[10]"
+# "pgd-selected" is the default of 2026-12-02 to 2026-12-07 (one round of choice, 50 generations of
+# search); "pgd-layered" the default since (four layers, 200 generations; recorded on the recorded kind).
 QUICK_SPECS = {
     "pgd": PREVIOUS_DEFAULT,
-    "pgd-selected": "pgd",
+    "pgd-selected": "pgd:selection.layers=1,selection.search_generations=50",
+    "pgd-layered": "pgd",
     "pgd-faithful": "pgd-faithful:generator.training.steps=60,preference.training.steps=60,"
                     "preference.training.val_every=20",
     "multiple-models": "multiple-models:hidden=32:32,epochs=3",

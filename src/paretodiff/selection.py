@@ -14,7 +14,12 @@ worst within ``kappa`` standard deviations, so a design far from the data, where
 ensemble disagrees, has to promise more to be chosen.  The ``n`` are whole non-dominated
 fronts of these pessimistic values, the last front cut by crowding distance (NSGA-II's
 survival, :func:`paretodiff.pareto.select_best`), so the chosen designs are both good and
-spread out along the predicted front.
+spread out along the predicted front.  With ``layers = k > 1`` they are chosen in ``k``
+rounds of ``n / k``, each by the same rule among the candidates not yet chosen
+(:func:`layered`): every round covers the predicted front on its own, so each region of it,
+its ends above all, gets about ``k`` designs instead of one, and the batch still covers the
+front when some of its designs disappoint or are taken away (the benchmark's 75th and 50th
+percentile remove the best quarter and half).
 
 The ``batch`` strategy chooses the ``n`` jointly for a round of experiments: greedily, the
 candidate that most raises the *expected hypervolume improvement* of the batch over the
@@ -89,7 +94,8 @@ def pessimistic(mean: np.ndarray, std: np.ndarray, kappa: float) -> np.ndarray:
     return np.asarray(mean, dtype=float) + kappa * np.asarray(std, dtype=float)
 
 
-def select(mean: np.ndarray, std: np.ndarray, n: int, strategy: str = "pessimistic", kappa: float = 1.0) -> np.ndarray:
+def select(mean: np.ndarray, std: np.ndarray, n: int, strategy: str = "pessimistic", kappa: float = 1.0,
+           layers: int = 1) -> np.ndarray:
     """Indices of the ``n`` candidates to propose, by their predicted objectives.
 
     Args:
@@ -97,16 +103,43 @@ def select(mean: np.ndarray, std: np.ndarray, n: int, strategy: str = "pessimist
         n: how many to choose; all ``P`` if there are fewer.
         strategy: ``pessimistic`` (the module's docstring).
         kappa: standard deviations of pessimism (0: the mean alone).
+        layers: rounds of choice, each covering the predicted front (:func:`layered`; 1: one).
 
     Returns:
-        int array of at most ``n`` distinct row indices, the first front first.
+        int array of at most ``n`` distinct row indices, the first round's first front first.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown selection strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     if strategy == "batch":
         raise ValueError("the batch strategy needs the model's joint draws: use greedy_hypervolume_batch")
     F = pessimistic(mean, std, kappa)
-    return select_best(F, min(n, len(F)))
+    return layered(F, min(n, len(F)), layers)
+
+
+def layered(F: np.ndarray, n: int, layers: int = 1) -> np.ndarray:
+    """Indices of ``n`` rows of ``F (P, m)`` (minimized) chosen in ``layers`` rounds.
+
+    Round ``i`` takes its share of ``n`` (``n // layers``, the first ``n % layers`` rounds one
+    more) by whole fronts and crowding distance (:func:`paretodiff.pareto.select_best`) among
+    the rows no earlier round took.  One round is ``select_best(F, n)``; with several, each
+    round is a spread-out approximation of the front on its own, so every region of the front
+    (its ends included) is held by several rows rather than by one.
+
+    Returns:
+        int array ``(n,)`` of distinct row indices, the first round's first.
+    """
+    if layers < 1:
+        raise ValueError(f"layers must be at least 1, got {layers}")
+    if not 0 <= n <= len(F):
+        raise ValueError(f"cannot select {n} of {len(F)} rows")
+    F = np.asarray(F, dtype=float)
+    left = np.arange(len(F))
+    chosen = []
+    for share in (n // layers + (i < n % layers) for i in range(layers)):
+        picked = left[select_best(F[left], share)]
+        chosen.append(picked)
+        left = np.setdiff1d(left, picked, assume_unique=True)
+    return np.concatenate(chosen).astype(int)
 
 
 _TARGET = re.compile(r"^\s*(?P<name>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<value>[^<>=]+?)\s*$")

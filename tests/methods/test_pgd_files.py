@@ -141,14 +141,34 @@ def test_files_of_format_version_4_load_without_the_front(fitted, tmp_path):
     old["sha256"] = doc_digest(old)
     (tmp_path / "m" / "config.json").write_text(json.dumps(old))
     loaded = ParetoDiff.load(tmp_path / "m")
-    assert loaded.front is None
-    a, b = loaded.propose(6, seed=4), fitted.propose(6, seed=4)
+    assert loaded.front is None and loaded.config.selection.layers == 1  # older files: one round of choice
+    a, b = loaded.propose(6, seed=4), _one_layer(fitted).propose(6, seed=4)
     np.testing.assert_array_equal(a.X, b.X)
     assert "p_undominated" not in a.scores and "p_undominated" in b.scores
     loaded.config = dataclasses.replace(loaded.config, selection=dataclasses.replace(loaded.config.selection,
                                                                                      strategy="batch"))
     with pytest.raises(ModelError, match="predates the batch strategy"):
         loaded.propose(6, seed=4)
+
+
+def _one_layer(model: ParetoDiff) -> ParetoDiff:
+    """A shallow copy of ``model`` that chooses in one round (``selection.layers = 1``)."""
+    copy = ParetoDiff(model.config)
+    copy.__dict__.update({k: v for k, v in model.__dict__.items() if k != "config"})
+    copy.config = dataclasses.replace(model.config, selection=dataclasses.replace(model.config.selection, layers=1))
+    return copy
+
+
+def test_files_of_format_version_8_choose_in_one_layer_as_they_did(fitted, tmp_path):
+    """Before selection.layers: such a file proposes what it proposed then, the choice in one round."""
+    assert fitted.config.selection.layers > 1
+    fitted.save(tmp_path / "m")
+    assert ParetoDiff.load(tmp_path / "m").config.selection.layers == fitted.config.selection.layers
+    _rewritten(tmp_path / "m", 8)
+    old = ParetoDiff.load(tmp_path / "m")
+    assert old.config.selection.layers == 1
+    np.testing.assert_array_equal(old.propose(6, seed=4).X, _one_layer(fitted).propose(6, seed=4).X)
+    assert not np.array_equal(old.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
 
 
 def _rewritten(folder, version: int, drop: str | None = None, replace: dict | None = None) -> None:

@@ -351,7 +351,7 @@ class ParetoDiff:
                 break
         utility, scale = (np.concatenate([d[i] for d in drawn]) for i in (1, 2))
         mean, std, p_feasible = self._predict(X[candidates])
-        picked = self._pessimistic(mean, std, p_feasible, n)  # rows of the candidates
+        picked = self._pessimistic(mean, std, p_feasible, n, layers=1)  # rows of the candidates: the search's start
         if c.search_generations and len(picked) >= 2:
             found = self._search(X[candidates[picked]], c.search_generations, generator)
             with torch.inference_mode():
@@ -361,7 +361,7 @@ class ParetoDiff:
             scale = np.concatenate([scale, np.zeros(len(found))])  # not sampled: no guidance scale
             candidates = selection.new_designs(X, self.measured)
             mean, std, p_feasible = self._predict(X[candidates])
-            picked = self._pessimistic(mean, std, p_feasible, n)
+        picked = self._pessimistic(mean, std, p_feasible, n, layers=c.layers)
         target = selection.parse_target(c.target, self.space.objectives)
         inside = None
         if target:
@@ -376,7 +376,8 @@ class ParetoDiff:
         elif inside is not None:
             m = self.space.n_obj
             picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
-                                                                                   "pessimistic", c.kappa)], {}),
+                                                                                   "pessimistic", c.kappa, c.layers)],
+                                                            {}),
                                            inside, n)
         if len(picked) < n:  # too few new designs in every round (a tiny discrete space): some repeat
             picked = np.concatenate([picked, picked[torch.randint(len(picked), (n - len(picked),),
@@ -462,14 +463,16 @@ class ParetoDiff:
         """Whether proposals are screened by ``p_feasible``: with constraints or failed designs."""
         return bool(self.space.n_constr) or self.negation is not None
 
-    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int) -> np.ndarray:
-        """``n`` rows by fronts and crowding on the pessimistic objectives; with constraints, those
-        predicted feasible (``p_feasible >= 0.5``) first."""
+    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int,
+                     layers: int = 1) -> np.ndarray:
+        """``n`` rows by fronts and crowding on the pessimistic objectives, in ``layers`` rounds
+        (:func:`paretodiff.selection.layered`); with constraints, those predicted feasible
+        (``p_feasible >= 0.5``) first."""
         m, kappa = self.space.n_obj, self.config.selection.kappa
         if not self.screened:
-            return selection.select(mean, std, n, "pessimistic", kappa)
+            return selection.select(mean, std, n, "pessimistic", kappa, layers)
         picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
-                                                                              "pessimistic", kappa)], {}),
+                                                                              "pessimistic", kappa, layers)], {}),
                                        p_feasible >= 0.5, n)
         return picked
 

@@ -255,6 +255,10 @@ class SelectionConfig(_Checked):
             the measured front on the objective model's joint draws: a batch for the next
             round of experiments); see :mod:`paretodiff.selection`.
         kappa: standard deviations of pessimism.
+        layers: with the ``pessimistic`` strategy, the ``n`` are chosen in this many rounds of
+            ``n / layers``, each by fronts and crowding among the candidates left
+            (:func:`paretodiff.selection.layered`): every round covers the predicted front, so
+            each region of it holds several designs (1: one round).
         min_batch_pool: with the ``batch`` strategy, designs sampled at least (a batch of 8
             is still chosen from a large pool).
         batch_members: with the ``batch`` strategy, ``fit`` trains an objective model of at
@@ -264,14 +268,15 @@ class SelectionConfig(_Checked):
         target: thresholds on the objectives in the user's units (``("cost<=100",
             "mass<2")``): the candidates predicted to meet them all are chosen first.
         search_generations: NSGA-II generations on the objective model's pessimistic
-            predictions, started from the ``n`` chosen from the pool; the designs it finds
-            join the pool before the final choice (0: no search).
+            predictions, started from the ``n`` chosen from the pool (in one round); the
+            designs it finds join the pool before the final choice (0: no search).
     """
 
     pool: int = 4
     strategy: str = "pessimistic"
     kappa: float = 1.0
-    search_generations: int = 50
+    layers: int = 4
+    search_generations: int = 200
     min_batch_pool: int = 1024
     batch_members: int = 10
     target: tuple[str, ...] = ()
@@ -284,7 +289,7 @@ class SelectionConfig(_Checked):
         _check({"pool": (self.pool >= 1, "at least 1"), "min_batch_pool": (self.min_batch_pool >= 1, "at least 1"),
                 "batch_members": (self.batch_members == 0 or self.batch_members >= 2, "0 or at least 2"),
                 "strategy": (self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}"),
-                "kappa": (self.kappa >= 0, "0 or more"),
+                "kappa": (self.kappa >= 0, "0 or more"), "layers": (self.layers >= 1, "at least 1"),
                 "search_generations": (self.search_generations >= 0, "0 (none) or more")}, self)
 
 

@@ -1,0 +1,194 @@
+"""Final choices of pgd compared on the same fitted model and the same pool (development tasks).
+
+    python benchmarks/selection_probe.py --tasks zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37 \\
+        --seeds 0,1,2,3,4,5,6,7,8,9 --variants "k1-g50;k4-g50;k4-g200;found-g200"
+    python benchmarks/selection_probe.py --report      # the table from the records, running nothing
+
+For each (task, method seed) the default is fitted once (dataset seed 0, one torch thread);
+each variant then draws the pool and runs the search as ``ParetoDiff.propose`` does, and
+chooses 256 designs, which are scored by the benchmark's protocol (HV at the 100th, 75th and
+50th percentile).  Variants:
+
+* ``kK-gG``: ``G`` generations of NSGA-II on the pessimistic predictions, then the choice in
+  ``K`` layers (``selection.layers = K``, ``selection.search_generations = G``; ``k1-g50``
+  is the default until 2026-12-07, ``k4-g200`` the default since);
+* ``found-gG``: the search's final population alone (what multiple-models returns), for
+  comparison.
+
+Every ``kK-gG`` choice is checked against ``ParetoDiff.propose`` with those settings (the same
+designs, or the program stops).  One JSON line per (task, seed, variant) goes to
+``benchmarks/records/selection_probe.jsonl`` (kept in the repository; a rerun skips what it
+holds).  The report ranks each variant *alone* against the peers of the 31-task table
+(multiple-models, multi-head, d-best, pgd-faithful, paretoflow-fixed: the means of their cells
+in ``benchmarks/records/benchmark``), per task at each percentile, and averages the ranks
+over the tasks; and it compares each variant with ``k1-g50`` on the same (task, seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDS = ROOT / "benchmarks" / "records" / "selection_probe.jsonl"
+CELLS = ROOT / "benchmarks" / "records" / "benchmark" / "cells"
+PERCENTILES = ("100th", "75th", "50th")
+PEERS = ("multiple-models", "multi-head", "d-best", "pgd-faithful", "paretoflow-fixed")
+N = 256
+
+
+def parse(variant: str) -> tuple[str, int, int]:
+    """``"k4-g200"`` -> ``("layers", 4, 200)``; ``"found-g200"`` -> ``("found", 0, 200)``."""
+    head, gens = variant.split("-g")
+    if head == "found":
+        return "found", 0, int(gens)
+    return "layers", int(head.removeprefix("k")), int(gens)
+
+
+def pool_and_search(model, seed: int, generations: int):
+    """The pool's new designs after the search, as ``ParetoDiff.propose`` builds them: designs
+    ``(P, D)``, predicted mean and spread ``(P, m)``, and 1 where the search found the design."""
+    import torch
+
+    from paretodiff import selection
+
+    c = model.config
+    generator = torch.Generator().manual_seed(seed)
+    X, _, _ = model._draw(c.selection.pool * N, tuple(c.sampling.guidance_scales), generator)
+    candidates = selection.new_designs(X, model.measured)
+    mean, std, _ = model._predict(X[candidates])
+    start = selection.select(mean, std, N, "pessimistic", c.selection.kappa)
+    found = model._search(X[candidates[start]], generations, generator)
+    every = np.concatenate([X, found])
+    candidates = selection.new_designs(every, model.measured)
+    mean, std, _ = model._predict(every[candidates])
+    return every[candidates], mean, std, (candidates >= len(X)).astype(int)
+
+
+def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path) -> None:
+    import torch
+
+    from paretodiff import data, evaluation, methods, selection, tasks
+    from paretodiff.methods.pgd import ParetoDiff
+
+    torch.set_num_threads(1)
+    done = {(r["task"], r["seed"], r["variant"]) for r in read(records)}
+    for name in tasks_:
+        task = tasks.get(name)
+        dataset = data.load(task, 0)
+        offline = methods.OfflineData.in_box(dataset.x_train, dataset.y_train, task.lower, task.upper, task.name)
+        for seed in seeds:
+            todo = [v for v in variants if (name, seed, v) not in done]
+            if not todo:
+                continue
+            model = ParetoDiff(preset="default").fit(offline, seed=seed)
+            pools = {}
+            for variant in todo:
+                kind, layers, generations = parse(variant)
+                if generations not in pools:
+                    pools[generations] = pool_and_search(model, seed, generations)
+                X, mean, std, searched = pools[generations]
+                if kind == "found":
+                    chosen = np.flatnonzero(searched)[:N]
+                else:
+                    chosen = selection.select(mean, std, N, "pessimistic", model.config.selection.kappa, layers)
+                    check(model, X[chosen], seed, layers, generations)
+                report = evaluation.evaluate(task, X[chosen], dataset)
+                record = {"task": name, "seed": seed, "variant": variant, **report.hv, "d_best": report.d_best_hv,
+                          "searched": int(searched[chosen].sum()), "distinct": int(len(np.unique(X[chosen], axis=0)))}
+                with records.open("a") as log:
+                    log.write(json.dumps(record) + "\n")
+                print(f"{name:6s} seed {seed} {variant:11s} " + " ".join(f"{report.hv[p]:.4f}" for p in PERCENTILES),
+                      flush=True)
+
+
+def check(model, X: np.ndarray, seed: int, layers: int, generations: int) -> None:
+    """Stop unless ``propose`` with these settings gives the designs ``X``."""
+    config = model.config
+    model.config = dataclasses.replace(config, selection=dataclasses.replace(
+        config.selection, layers=layers, search_generations=generations))
+    try:
+        proposed = model.propose(N, seed).X
+    finally:
+        model.config = config
+    if not np.array_equal(np.sort(proposed, axis=0), np.sort(X, axis=0)):
+        raise SystemExit(f"the probe's choice differs from propose (layers {layers}, {generations} generations)")
+
+
+def read(records: Path) -> list[dict]:
+    if not records.exists():
+        return []
+    return [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
+
+
+def peers(tasks_: list[str]) -> dict[tuple[str, str], np.ndarray]:
+    """Mean HV ``(3,)`` per (task, peer) over the peer's cells in the 31-task records (failed: -inf)."""
+    values = defaultdict(list)
+    for path in CELLS.glob("*.json"):
+        r = json.loads(path.read_text())
+        if r["task"] in tasks_ and r["method"] in PEERS:
+            values[(r["task"], r["method"])].append(
+                [r["hv"][p] for p in PERCENTILES] if r["status"] == "ok" else [-np.inf] * 3)
+    return {k: np.mean(v, axis=0) for k, v in values.items()}
+
+
+def report(path: Path) -> str:
+    from scipy.stats import rankdata
+
+    records = read(path)
+    cells = defaultdict(dict)
+    for r in records:
+        cells[(r["task"], r["variant"])][r["seed"]] = np.array([r[p] for p in PERCENTILES])
+    variants = list(dict.fromkeys(r["variant"] for r in records))
+    tasks_ = sorted({r["task"] for r in records})
+    peer = peers(tasks_)
+    lines = ["| variant | seeds | average rank 100th | 75th | 50th | multiple-models' rank then (100th / 75th / 50th) "
+             "| HV against k1-g50, mean % (100th / 75th / 50th) | (task, seed) pairs better / worse at 75th, 50th |",
+             "|---|---|---|---|---|---|---|---|"]
+    for v in variants:
+        seeds = sorted(set.intersection(*(set(cells[(t, v)]) for t in tasks_))) if all(
+            (t, v) in cells for t in tasks_) else []
+        if not seeds:
+            continue
+        ranks, mm = [], []
+        for t in tasks_:
+            mine = np.mean([cells[(t, v)][s] for s in seeds], axis=0)
+            table = np.array([mine] + [peer[(t, p)] for p in PEERS])
+            rank = np.array([rankdata(-table[:, j]) for j in range(3)]).T
+            ranks.append(rank[0])
+            mm.append(rank[1])
+        pairs = [(t, s) for t in tasks_ for s in seeds if s in cells[(t, "k1-g50")]]
+        diff = np.array([(cells[(t, v)][s] / cells[(t, "k1-g50")][s] - 1) * 100 for t, s in pairs])
+        r, m = np.mean(ranks, axis=0), np.mean(mm, axis=0)
+        lines.append(f"| {v} | {seeds[0]}-{seeds[-1]} | {r[0]:.2f} | {r[1]:.2f} | {r[2]:.2f} | "
+                     f"{m[0]:.2f} / {m[1]:.2f} / {m[2]:.2f} | "
+                     + " / ".join(f"{x:+.3f}" for x in diff.mean(axis=0))
+                     + f" | {(diff[:, 1] > 0).sum()} / {(diff[:, 1] < 0).sum()}, "
+                       f"{(diff[:, 2] > 0).sum()} / {(diff[:, 2] < 0).sum()} of {len(pairs)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="zdt1,zdt2,zdt3,dtlz1,dtlz7,re21,re33,re37")
+    parser.add_argument("--seeds", default="0,1,2,3,4,5,6,7,8,9")
+    parser.add_argument("--variants", default="k1-g50;k4-g50;k4-g200;found-g200")
+    parser.add_argument("--report", action="store_true", help="print the table from the records, run nothing")
+    parser.add_argument("--records", type=Path, default=RECORDS, help=f"the JSON-lines records (default {RECORDS})")
+    args = parser.parse_args()
+    if not args.report:
+        run(args.tasks.split(","), [int(s) for s in args.seeds.split(",")], args.variants.split(";"), args.records)
+    print(report(args.records))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
