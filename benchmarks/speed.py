@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/speed.py [--tasks zdt1,re21,dtlz7] [--seeds 0,1,2] [--paretoflow-seeds 0]
         [--threads 2] [--repeats 3] [--scaling-rows 10000,60000,250000,1000000]
-        [--rows faithful,default,mm,scaling] [--resume] [--no-write] [--out FILE]
+        [--rows faithful,default,search50,mm,scaling] [--resume] [--no-write] [--out FILE]
 
 Rows, per task (dataset seed 0, each method seed of ``--seeds``, 256 designs):
 
@@ -14,6 +14,9 @@ Rows, per task (dataset seed 0, each method seed of ``--seeds``, 256 designs):
   own sampler at 1000, 25 and 10 steps, so that "HV of the same model" is measured.
 * ``multiple-models``: :func:`paretodiff.methods.make` ``("multiple-models")`` (its ``cpu``
   preset), the surrogate peer the speed targets compare with.
+* ``pgd default (50 search generations)`` (``--rows search50``): the default with the search of
+  before 2026-12-07 (50 generations of NSGA-II on the objective model instead of 200), at its
+  own step count: what the longer search costs.
 * ``pgd variant`` (``--rows variant``): the default with the other generative model (the
   diffusion if the default is the flow, and the other way round), sampled at 1000, 25, 10.
 * ``paretoflow`` (``--rows paretoflow``): ``methods.make("paretoflow")``, for comparison.
@@ -25,6 +28,10 @@ Every row runs in a fresh Python process (``--row``, internal) with ``--threads`
 threads (:func:`paretodiff.runtime.set_threads`) and ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP
 threads sleep instead of spinning; on a machine shared with other jobs two spinning threads
 made a 3-second fit take 65 s), so imports, caches and memory do not leak between rows.
+Library imports are not timed: besides ``import torch``, the first step of any torch
+optimizer imports ``torch._dynamo`` (about a second, once per process, whatever the method);
+:func:`warm_imports` takes one step of a throwaway optimizer before the clock starts, and the
+row records how long that took (``import_seconds``).
 Fit time is one fit; propose time is the median of ``--repeats`` calls ``propose(256)`` (one
 call where the first takes over ``LONG_CALL`` seconds: ParetoFlow's, the 1000-step samplings).  Memory is the process's peak resident set (``ru_maxrss``): the table
 gives the peak during fit and sampling minus the peak before ``fit`` (after imports and
@@ -73,6 +80,9 @@ def row_specs(rows: list[str]) -> list[dict]:
                      "all_scales": False},
         "default": {"row": "pgd default", "kind": "pgd", "preset": "default", "overrides": {},
                     "steps": [1000, 25, 10], "all_scales": True},
+        "search50": {"row": "pgd default (50 search generations)", "kind": "pgd", "preset": "default",
+                     "overrides": {"selection.search_generations": 50}, "steps": [default.sampling.steps],
+                     "all_scales": True},
         "variant": {"row": f"pgd {other} ({other_sampler})", "kind": "pgd", "preset": "default",
                     "overrides": {"generator.kind": other, "sampling.sampler": other_sampler}, "steps": [1000, 25, 10],
                     "all_scales": True},
@@ -90,6 +100,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
+def warm_imports() -> float:
+    """Seconds to take one step of a throwaway torch optimizer: the first one in a process imports
+    ``torch._dynamo`` (a one-time library cost that every method would otherwise pay in its fit)."""
+    import torch
+
+    start = time.perf_counter()
+    weight = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.AdamW([weight], foreach=True)
+    weight.sum().backward()
+    optimizer.step()
+    return time.perf_counter() - start
+
+
 def run_row(spec: dict, task_name: str, seed: int, threads: int, repeats: int, rows: int = 0) -> dict:
     """Fit and sample one row in this process; returns the measurements (JSON-serializable).
 
@@ -103,13 +126,15 @@ def run_row(spec: dict, task_name: str, seed: int, threads: int, repeats: int, r
     from paretodiff.runtime import set_threads
 
     set_threads(threads)
+    import_seconds = warm_imports()
     task = tasks.get(task_name)
     if spec["kind"] == "scaling":
-        return scaling_row(task, rows, seed)
+        return {**scaling_row(task, rows, seed), "import_seconds": import_seconds}
     ds = data.load(task, 0)
     offline = methods.OfflineData.in_box(ds.x_train, ds.y_train, task.lower, task.upper, task.name)
     rss_start = peak_rss_mb()
-    result = {"task": task_name, "row": spec["row"], "seed": seed, "threads": threads, "samplings": []}
+    result = {"task": task_name, "row": spec["row"], "seed": seed, "threads": threads, "samplings": [],
+              "import_seconds": import_seconds}
     if spec["kind"] == "method":
         try:
             method = methods.make(spec["method"])
@@ -214,6 +239,7 @@ def combine(runs: list[dict]) -> dict:
     if not ok:
         return runs[0]
     out = {**ok[0], "seeds": [r["seed"] for r in ok], "fit_seconds": statistics.median(r["fit_seconds"] for r in ok),
+           "import_seconds": [r.get("import_seconds") for r in ok],
            "rss_start_mb": min(r["rss_start_mb"] for r in ok), "rss_end_mb": max(r["rss_end_mb"] for r in ok)}
     out["samplings"] = []
     for i, first in enumerate(ok[0]["samplings"]):
@@ -247,8 +273,8 @@ def main() -> None:
                         help="OMP_WAIT_POLICY of the row processes ('' leaves it unset); PASSIVE keeps idle OpenMP "
                              "threads from spinning, which on a machine shared with other jobs makes 2 threads "
                              "up to 20x slower")
-    parser.add_argument("--rows", default="faithful,default,mm,scaling",
-                        help="rows to measure, of faithful, default, mm, variant, paretoflow, scaling")
+    parser.add_argument("--rows", default="faithful,default,search50,mm,scaling",
+                        help="rows to measure, of faithful, default, search50, mm, variant, paretoflow, scaling")
     parser.add_argument("--scaling-rows", default=SCALING_ROWS,
                         help="table sizes of the scaling row (random designs of the first task)")
     parser.add_argument("--cells", type=Path, default=ROOT / "benchmarks" / "records" / "speed")
@@ -340,7 +366,7 @@ def report(args, task_list: list[str], results: list[dict], scaling: list[dict])
         f"call where it takes over {LONG_CALL:g} s); HV is the 100th-percentile hypervolume (exact objectives), "
         "mean over the seeds (± its standard deviation, ddof 0). Memory: peak resident set "
         "of the process during fit and sampling minus its peak before fit (imports and data already loaded); "
-        "peak RSS is the process's whole peak.",
+        "peak RSS is the process's whole peak. " + import_text(results),
         "",
         "Ratios are to `pgd-faithful` on the same task (time: faithful / row, higher is faster); "
         "\"HV / 1000 steps\" compares with the same fitted model sampled with 1000 steps.",
@@ -378,6 +404,17 @@ def report(args, task_list: list[str], results: list[dict], scaling: list[dict])
     lines += scaling_table(scaling)
     lines += targets(task_list, by, scaling)
     return lines
+
+
+def import_text(results: list[dict]) -> str:
+    """What the header says of the one-time library imports left out of the times."""
+    seconds = [x for r in results for x in (r.get("import_seconds") if isinstance(r.get("import_seconds"), list)
+                                            else [r.get("import_seconds")]) if x is not None]
+    if not seconds:
+        return "Fit times include the library's one-time imports (rows measured before they were taken out)."
+    return ("Library imports are not timed: `import torch`, and `torch._dynamo`, which the first optimizer step "
+            f"of a process imports whatever the method (taken before the clock starts: median "
+            f"{statistics.median(seconds):.2f} s per process, {min(seconds):.2f}-{max(seconds):.2f} s).")
 
 
 def scaling_table(scaling: list[dict]) -> list[str]:

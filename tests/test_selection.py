@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from paretodiff import selection
+from paretodiff.pareto import select_best
 
 
 def test_new_designs_drop_repeats_and_measured_designs_in_order():
@@ -28,6 +29,30 @@ def test_the_predicted_front_is_chosen_and_spread():
     assert set(chosen.tolist()) <= set(range(3, 12)) and len(set(chosen.tolist())) == 5
     assert {3, 11} <= set(chosen.tolist())  # the two ends of the front (infinite crowding distance)
     assert len(selection.select(mean, np.zeros_like(mean), 50)) == 12  # fewer candidates than asked: all
+
+
+def test_layers_hold_each_end_of_the_front_twice_where_one_round_spreads():
+    # on the predicted front y1 + y2 = 1: both ends, a design next to each end, and the middle
+    x = np.array([0.0, 0.02, 0.25, 0.5, 0.75, 0.98, 1.0])
+    mean = np.column_stack([x, 1 - x])
+    one_round = selection.select(mean, np.zeros_like(mean), 4)
+    assert {0, 6, 3} <= set(one_round.tolist()) and not {1, 5} & set(one_round.tolist())
+    two_rounds = selection.select(mean, np.zeros_like(mean), 4, layers=2)
+    assert two_rounds[:2].tolist() in ([0, 6], [6, 0]) and set(two_rounds[2:].tolist()) == {1, 5}
+
+
+def test_layered_shares_and_one_layer_is_one_choice():
+    rng = np.random.default_rng(0)
+    F = rng.random((40, 3))
+    np.testing.assert_array_equal(selection.layered(F, 10, 1), select_best(F, 10))
+    chosen = selection.layered(F, 10, 4)  # rounds of 3, 3, 2, 2
+    assert len(chosen) == len(set(chosen.tolist())) == 10
+    np.testing.assert_array_equal(chosen[:3], select_best(F, 3))
+    rest = np.setdiff1d(np.arange(40), chosen[:3])
+    np.testing.assert_array_equal(chosen[3:6], rest[select_best(F[rest], 3)])
+    assert len(selection.layered(F, 2, 4)) == 2 and len(selection.layered(F, 40, 3)) == 40
+    with pytest.raises(ValueError, match="layers must be at least 1"):
+        selection.layered(F, 4, 0)
 
 
 def test_pessimism_passes_over_a_promise_the_ensemble_disagrees_on():

@@ -50,7 +50,8 @@ from paretodiff.pareto import select_best
 STRATEGIES = ("pessimistic", "batch")
 STRATEGY_HELP = {
     "pessimistic": "fronts and crowding on mean + kappa * std of the predicted objectives, for the best "
-                   "and most spread designs at their worst plausible",
+                   "and most spread designs at their worst plausible, in layers that each cover the "
+                   "predicted front",
     "batch": "chosen jointly by expected hypervolume improvement over the measured front on the objective "
              "model's joint draws, for the next round of experiments; ordered by batch_rank",
 }

@@ -45,6 +45,7 @@ def test_configs_are_frozen_and_checked_on_construction():
     ({"generator.ema_decay": 1.0}, "ema_decay"),
     ({"generator.ema_warmup": -1}, "ema_warmup"),
     ({"networks.time_width": 7}, "time_width"),
+    ({"selection.layers": 0}, "layers"),
     ({"sampling.stepz": 3}, "unknown pgd setting 'sampling.stepz'"),
     ({"sample_steps": 3}, "unknown pgd setting 'sample_steps'"),
 ])
