@@ -407,9 +407,13 @@ def test_an_interrupt_is_one_line_and_leaves_no_partial_file(tmp_path, sig, code
          "--save-model", "m", "--plot", "f.png"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    line = ""
-    while "train generator" not in line and time.monotonic() < deadline:
-        line = process.stderr.read(64)
+    seen = ""  # all of stderr so far: the words may straddle two reads
+    while "train generator" not in seen and time.monotonic() < deadline:
+        chunk = process.stderr.read(64)
+        if not chunk:
+            break
+        seen += chunk
+    assert "train generator" in seen, f"training never started: {seen[-2000:]}"
     process.send_signal(sig)
     _, err = process.communicate(timeout=120)
     assert process.returncode == code, err
