@@ -5,8 +5,8 @@
     python benchmarks/selection_probe.py --report      # the table from the records, running nothing
 
 For each (task, method seed) the default is fitted once (dataset seed 0, one torch thread);
-each variant then draws the pool and runs the search as ``ParetoDiff.propose`` does, and
-chooses 256 designs, which are scored by the benchmark's protocol (HV at the 100th, 75th and
+each variant then draws the pool and runs the search with ``ParetoDiff.pool`` (as ``propose``
+does), and chooses 256 designs, which are scored by the benchmark's protocol (HV at the 100th, 75th and
 50th percentile).  Variants:
 
 * ``kK-gG``: ``G`` generations of NSGA-II on the pessimistic predictions, then the choice in
@@ -54,24 +54,15 @@ def parse(variant: str) -> tuple[str, int, int]:
     return "layers", int(head.removeprefix("k")), int(gens)
 
 
-def pool_and_search(model, seed: int, generations: int):
-    """The pool's new designs after the search, as ``ParetoDiff.propose`` builds them: designs
-    ``(P, D)``, predicted mean and spread ``(P, m)``, and 1 where the search found the design."""
+def pool(model, seed: int, generations: int):
+    """The pool's new designs after the search (``ParetoDiff.pool``, as ``propose`` draws it):
+    designs ``(P, D)``, predicted mean and spread ``(P, m)``, and 1 where the search found the design."""
     import torch
 
-    from paretodiff import selection
-
     c = model.config
-    generator = torch.Generator().manual_seed(seed)
-    X, _, _ = model._draw(c.selection.pool * N, tuple(c.sampling.guidance_scales), generator)
-    candidates = selection.new_designs(X, model.measured)
-    mean, std, _ = model._predict(X[candidates])
-    start = selection.select(mean, std, N, "pessimistic", c.selection.kappa)
-    found = model._search(X[candidates[start]], generations, generator)
-    every = np.concatenate([X, found])
-    candidates = selection.new_designs(every, model.measured)
-    mean, std, _ = model._predict(every[candidates])
-    return every[candidates], mean, std, (candidates >= len(X)).astype(int)
+    found = model.pool(N, c.selection.pool * N, tuple(c.sampling.guidance_scales), torch.Generator().manual_seed(seed),
+                       generations)
+    return (found.X[found.candidates], found.mean, found.std, (found.candidates >= found.sampled).astype(int))
 
 
 def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path) -> None:
@@ -95,7 +86,7 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
             for variant in todo:
                 kind, layers, generations = parse(variant)
                 if generations not in pools:
-                    pools[generations] = pool_and_search(model, seed, generations)
+                    pools[generations] = pool(model, seed, generations)
                 X, mean, std, searched = pools[generations]
                 if kind == "found":
                     chosen = np.flatnonzero(searched)[:N]

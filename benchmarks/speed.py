@@ -239,7 +239,7 @@ def combine(runs: list[dict]) -> dict:
     if not ok:
         return runs[0]
     out = {**ok[0], "seeds": [r["seed"] for r in ok], "fit_seconds": statistics.median(r["fit_seconds"] for r in ok),
-           "import_seconds": [r.get("import_seconds") for r in ok],
+           "import_seconds": [r["import_seconds"] for r in ok if "import_seconds" in r],
            "rss_start_mb": min(r["rss_start_mb"] for r in ok), "rss_end_mb": max(r["rss_end_mb"] for r in ok)}
     out["samplings"] = []
     for i, first in enumerate(ok[0]["samplings"]):
@@ -408,8 +408,7 @@ def report(args, task_list: list[str], results: list[dict], scaling: list[dict])
 
 def import_text(results: list[dict]) -> str:
     """What the header says of the one-time library imports left out of the times."""
-    seconds = [x for r in results for x in (r.get("import_seconds") if isinstance(r.get("import_seconds"), list)
-                                            else [r.get("import_seconds")]) if x is not None]
+    seconds = [x for r in results if "error" not in r for x in r.get("import_seconds", [])]
     if not seconds:
         return "Fit times include the library's one-time imports (rows measured before they were taken out)."
     return ("Library imports are not timed: `import torch`, and `torch._dynamo`, which the first optimizer step "

@@ -1,5 +1,6 @@
 """Model folders: round trip, digests, every entry checked, version 2 read, version 1 refused."""
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -153,10 +154,9 @@ def test_files_of_format_version_4_load_without_the_front(fitted, tmp_path):
 
 def _one_layer(model: ParetoDiff) -> ParetoDiff:
     """A shallow copy of ``model`` that chooses in one round (``selection.layers = 1``)."""
-    copy = ParetoDiff(model.config)
-    copy.__dict__.update({k: v for k, v in model.__dict__.items() if k != "config"})
-    copy.config = dataclasses.replace(model.config, selection=dataclasses.replace(model.config.selection, layers=1))
-    return copy
+    one = copy.copy(model)
+    one.config = dataclasses.replace(model.config, selection=dataclasses.replace(model.config.selection, layers=1))
+    return one
 
 
 def test_files_of_format_version_8_choose_in_one_layer_as_they_did(fitted, tmp_path):

@@ -82,6 +82,31 @@ class State:
     constraint_unit: list[float] = dataclasses.field(default_factory=list)
 
 
+@dataclass
+class Pool:
+    """What one proposal chooses from (:meth:`ParetoDiff.pool`).
+
+    Attributes:
+        X: every design sampled, then every design the search found ``(P, D)``, user's units.
+        utility, scale: each one's preference-model utility and guidance scale (0: found) ``(P,)``.
+        sampled: how many of the rows of ``X`` were sampled (the rest were found).
+        rounds: rounds of samples drawn.
+        candidates: the rows of ``X`` that are new designs (:func:`paretodiff.selection.new_designs`).
+        mean, std, p_feasible: the objective model's predictions for the candidates
+            (:meth:`ParetoDiff._predict`).
+    """
+
+    X: np.ndarray
+    utility: np.ndarray
+    scale: np.ndarray
+    sampled: int
+    rounds: int
+    candidates: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    p_feasible: np.ndarray
+
+
 def networks_for(config: PGDConfig, dim: int) -> tuple[nn.Module, nn.Module]:
     """The generator's network and the utility of ``config`` for ``dim`` design columns."""
     net, n_steps = config.networks, config.generator.n_steps
@@ -335,25 +360,25 @@ class ParetoDiff:
             return Proposals(X, {"utility": utility, "guidance_scale": scale})
         return self._propose_from_pool(n, scales, generator, seed)
 
-    def _propose_from_pool(self, n: int, scales: tuple[float, ...], generator: torch.Generator, seed: int) -> Proposals:
-        c = self.config.selection
-        if c.strategy == "batch" and self.front is None:
-            raise ModelError("this model file predates the batch strategy (it holds no measured front); "
-                             "fit the model again, or choose --strategy pessimistic")
-        pool = max(c.pool * n, c.min_batch_pool) if c.strategy == "batch" else c.pool * n
+    def pool(self, n: int, size: int, scales: tuple[float, ...], generator: torch.Generator,
+             generations: int) -> Pool:
+        """The candidates :meth:`propose` chooses ``n`` from: ``size`` designs sampled over ``scales``
+        (more rounds while fewer than ``n`` are new), then ``generations`` of NSGA-II on the
+        pessimistic predictions (:meth:`_search`), started from the ``n`` chosen from the samples
+        by fronts and crowding in one round; what it finds joins them."""
         drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        candidates = np.zeros(0, dtype=int)
         for _ in range(MAX_POOL_ROUNDS):
-            drawn.append(self._draw(pool, scales, generator))
+            drawn.append(self._draw(size, scales, generator))
             X = np.concatenate([d[0] for d in drawn])
             candidates = selection.new_designs(X, self.measured)
             if len(candidates) >= n:
                 break
         utility, scale = (np.concatenate([d[i] for d in drawn]) for i in (1, 2))
+        sampled = len(X)
         mean, std, p_feasible = self._predict(X[candidates])
-        picked = self._pessimistic(mean, std, p_feasible, n, layers=1)  # rows of the candidates: the search's start
-        if c.search_generations and len(picked) >= 2:
-            found = self._search(X[candidates[picked]], c.search_generations, generator)
+        start = self._pessimistic(mean, std, p_feasible, n)
+        if generations and len(start) >= 2:
+            found = self._search(X[candidates[start]], generations, generator)
             with torch.inference_mode():
                 found_utility = self.utility(self._to_unit(found), torch.ones(len(found), dtype=torch.long))
             X = np.concatenate([X, found])
@@ -361,7 +386,16 @@ class ParetoDiff:
             scale = np.concatenate([scale, np.zeros(len(found))])  # not sampled: no guidance scale
             candidates = selection.new_designs(X, self.measured)
             mean, std, p_feasible = self._predict(X[candidates])
-        picked = self._pessimistic(mean, std, p_feasible, n, layers=c.layers)
+        return Pool(X, utility, scale, sampled, len(drawn), candidates, mean, std, p_feasible)
+
+    def _propose_from_pool(self, n: int, scales: tuple[float, ...], generator: torch.Generator, seed: int) -> Proposals:
+        c = self.config.selection
+        if c.strategy == "batch" and self.front is None:
+            raise ModelError("this model file predates the batch strategy (it holds no measured front); "
+                             "fit the model again, or choose --strategy pessimistic")
+        size = max(c.pool * n, c.min_batch_pool) if c.strategy == "batch" else c.pool * n
+        pool = self.pool(n, size, scales, generator, c.search_generations)
+        X, candidates, mean, std, p_feasible = pool.X, pool.candidates, pool.mean, pool.std, pool.p_feasible
         target = selection.parse_target(c.target, self.space.objectives)
         inside = None
         if target:
@@ -370,11 +404,13 @@ class ParetoDiff:
         if self.screened:  # predicted feasible (and inside the target) first
             inside = (p_feasible >= 0.5) & (True if inside is None else inside)
         extra: dict[str, np.ndarray] = {}
+        m = self.space.n_obj
         if c.strategy == "batch":
             picked, extra = self._inside_first(lambda rows, k: self._batch(X[candidates], mean, std, k, rows),
                                                inside, n)
-        elif inside is not None:
-            m = self.space.n_obj
+        elif inside is None:
+            picked = selection.select(mean, std, n, "pessimistic", c.kappa, c.layers)
+        else:
             picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
                                                                                    "pessimistic", c.kappa, c.layers)],
                                                             {}),
@@ -384,13 +420,12 @@ class ParetoDiff:
                                                                   generator=generator).numpy()]])
         chosen = candidates[picked]
         self.candidates = X[candidates]  # the new designs the n were chosen from (user's units)
-        self.pool_report = {"pool": len(X), "pool_rounds": len(drawn), "pool_new": len(candidates),
+        self.pool_report = {"pool": len(X), "pool_rounds": pool.rounds, "pool_new": len(candidates),
                             "proposed_new": int(len(np.unique(chosen)))}
-        searched = (np.arange(len(X)) >= sum(len(d[0]) for d in drawn)).astype(float)
+        searched = (np.arange(len(X)) >= pool.sampled).astype(float)
         extra = {k: np.concatenate([v, np.zeros(len(picked) - len(v))]) for k, v in extra.items()}  # padded: 0
         scores = {"batch_rank": np.arange(1, len(picked) + 1, dtype=float)} if c.strategy == "batch" else {}
         scores |= self._predictions_in_user_units(mean[picked], std[picked])
-        m = self.space.n_obj
         if self.screened:
             scores["p_feasible"] = p_feasible[picked]
         if self.front is not None:
@@ -400,7 +435,7 @@ class ParetoDiff:
         if target:
             scores["in_target"] = selection.inside_target(
                 {name: scores[f"{name}_pred"] for name, _, _ in target}, target).astype(float)
-        scores |= {"utility": utility[chosen], "guidance_scale": scale[chosen], "searched": searched[chosen]}
+        scores |= {"utility": pool.utility[chosen], "guidance_scale": pool.scale[chosen], "searched": searched[chosen]}
         return Proposals(X[chosen], scores)
 
     def predicted_gain(self, X: np.ndarray) -> np.ndarray | None:
@@ -463,16 +498,14 @@ class ParetoDiff:
         """Whether proposals are screened by ``p_feasible``: with constraints or failed designs."""
         return bool(self.space.n_constr) or self.negation is not None
 
-    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int,
-                     layers: int = 1) -> np.ndarray:
-        """``n`` rows by fronts and crowding on the pessimistic objectives, in ``layers`` rounds
-        (:func:`paretodiff.selection.layered`); with constraints, those predicted feasible
-        (``p_feasible >= 0.5``) first."""
+    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int) -> np.ndarray:
+        """``n`` rows by fronts and crowding on the pessimistic objectives (one round); with
+        constraints, those predicted feasible (``p_feasible >= 0.5``) first."""
         m, kappa = self.space.n_obj, self.config.selection.kappa
         if not self.screened:
-            return selection.select(mean, std, n, "pessimistic", kappa, layers)
+            return selection.select(mean, std, n, "pessimistic", kappa)
         picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
-                                                                              "pessimistic", kappa, layers)], {}),
+                                                                              "pessimistic", kappa)], {}),
                                        p_feasible >= 0.5, n)
         return picked
 
