@@ -46,22 +46,44 @@ PEERS = ("multiple-models", "multi-head", "d-best", "pgd-faithful", "paretoflow-
 N = 256
 
 
-def parse(variant: str) -> tuple[str, int, int]:
-    """``"k4-g200"`` -> ``("layers", 4, 200)``; ``"found-g200"`` -> ``("found", 0, 200)``."""
-    head, gens = variant.split("-g")
+def parse(variant: str) -> tuple[str, int, int, str, float]:
+    """``"k4-g200"`` -> ``("layers", 4, 200, "pymoo", 0.0)``; ``"k4-g200a"`` -> the same with the
+    array search (``"arrays"``); ``"k4-g200a-r3"`` -> ramped pessimism up to 3; ``"found-g200"``
+    -> ``("found", 0, 200, "pymoo", 0.0)``."""
+    head, rest = variant.split("-g")
+    gens, _, ramp = rest.partition("-r")
+    engine = "arrays" if gens.endswith("a") else "pymoo"
+    gens = int(gens.removesuffix("a"))
     if head == "found":
-        return "found", 0, int(gens)
-    return "layers", int(head.removeprefix("k")), int(gens)
+        return "found", 0, gens, engine, 0.0
+    return "layers", int(head.removeprefix("k")), gens, engine, float(ramp or 0.0)
 
 
-def pool(model, seed: int, generations: int):
+def ramped(mean: np.ndarray, std: np.ndarray, n: int, kappa: float, top: float, layers: int) -> np.ndarray:
+    """The layered choice with round ``i``'s pessimism rising from ``kappa`` to ``top`` (analysis only)."""
+    from paretodiff.pareto import select_best
+
+    left, chosen = np.arange(len(mean)), []
+    for i in range(layers):
+        k = kappa + (top - kappa) * i / max(1, layers - 1)
+        picked = left[select_best(mean[left] + k * std[left], n // layers + (i < n % layers))]
+        chosen.append(picked)
+        left = np.setdiff1d(left, picked, assume_unique=True)
+    return np.concatenate(chosen)
+
+
+def pool(model, seed: int, generations: int, engine: str):
     """The pool's new designs after the search (``ParetoDiff.pool``, as ``propose`` draws it):
     designs ``(P, D)``, predicted mean and spread ``(P, m)``, and 1 where the search found the design."""
     import torch
 
     c = model.config
-    found = model.pool(N, c.selection.pool * N, tuple(c.sampling.guidance_scales), torch.Generator().manual_seed(seed),
-                       generations)
+    model.config = dataclasses.replace(c, selection=dataclasses.replace(c.selection, search_engine=engine))
+    try:
+        found = model.pool(N, c.selection.pool * N, tuple(c.sampling.guidance_scales), torch.Generator().manual_seed(seed),
+                           generations)
+    finally:
+        model.config = c
     return (found.X[found.candidates], found.mean, found.std, (found.candidates >= found.sampled).astype(int))
 
 
@@ -84,15 +106,18 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
             model = ParetoDiff(preset="default").fit(offline, seed=seed)
             pools = {}
             for variant in todo:
-                kind, layers, generations = parse(variant)
-                if generations not in pools:
-                    pools[generations] = pool(model, seed, generations)
-                X, mean, std, searched = pools[generations]
+                kind, layers, generations, engine, ramp = parse(variant)
+                if (generations, engine) not in pools:
+                    pools[(generations, engine)] = pool(model, seed, generations, engine)
+                X, mean, std, searched = pools[(generations, engine)]
+                kappa = model.config.selection.kappa
                 if kind == "found":
                     chosen = np.flatnonzero(searched)[:N]
+                elif ramp:
+                    chosen = ramped(mean, std, N, kappa, ramp, layers)
                 else:
-                    chosen = selection.select(mean, std, N, "pessimistic", model.config.selection.kappa, layers)
-                    check(model, X[chosen], seed, layers, generations)
+                    chosen = selection.select(mean, std, N, "pessimistic", kappa, layers)
+                    check(model, X[chosen], seed, layers, generations, engine)
                 report = evaluation.evaluate(task, X[chosen], dataset)
                 record = {"task": name, "seed": seed, "variant": variant, **report.hv, "d_best": report.d_best_hv,
                           "searched": int(searched[chosen].sum()), "distinct": int(len(np.unique(X[chosen], axis=0)))}
@@ -102,11 +127,11 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
                       flush=True)
 
 
-def check(model, X: np.ndarray, seed: int, layers: int, generations: int) -> None:
+def check(model, X: np.ndarray, seed: int, layers: int, generations: int, engine: str) -> None:
     """Stop unless ``propose`` with these settings gives the designs ``X``."""
     config = model.config
     model.config = dataclasses.replace(config, selection=dataclasses.replace(
-        config.selection, layers=layers, search_generations=generations))
+        config.selection, layers=layers, search_generations=generations, search_engine=engine))
     try:
         proposed = model.propose(N, seed).X
     finally:

@@ -3,11 +3,13 @@
 The digests in ``tests/data/digests.json`` were recorded before the code was reorganized
 (``PARETODIFF_RECORD_DIGESTS=1 pytest tests/test_same_numbers.py -m "slow or not slow"``
 writes them); ``pgd-selected`` when the objective model became the default (its settings of then
-pinned since); ``pgd-layered`` (the layered choice and the longer search, 2026-12-07) and ``optimize-batch``
-when the batch strategy became optimize's default (neither recorded yet: they were written on
-another machine kind; the test skips until they are recorded on the recorded kind).  Floating-point results depend on the CPU's instruction set, so the digests are
+pinned since); ``pgd-layered`` (the layered choice and the longer search, 2026-12-07), ``pgd-arrays`` (that search
+on arrays, 2026-12-08) and ``optimize-batch`` when the batch strategy became optimize's default
+(none recorded yet: they were written on another machine kind; the test skips until they are
+recorded on the recorded kind).  Floating-point results depend on the CPU's instruction set, so the digests are
 compared only on the machine kind they were recorded on (the CPU model and the
-instruction set of torch's kernels); elsewhere the test is skipped and says why.
+instruction set of torch's kernels); elsewhere the test is skipped, before it computes anything,
+and says why.
 
 ``quick`` cases (default run): the real presets, budgets cut where it keeps the test short,
 on 1,000-point datasets and a 60-row CSV.  ``full`` cases (``slow``): the real presets on
@@ -35,11 +37,14 @@ RECORD = os.environ.get("PARETODIFF_RECORD_DIGESTS") == "1"
 # default since, with the objective model and pool-then-select, is "pgd-selected" (recorded then).
 PREVIOUS_DEFAULT = "pgd:objectives.members=0,selection.pool=1,selection.search_generations=0,sampling.guidance_scales=[10]"
 # "pgd-selected" is the default of 2026-12-02 to 2026-12-07 (one round of choice, 50 generations of
-# search); "pgd-layered" the default since (four layers, 200 generations; recorded on the recorded kind).
+# pymoo's search); "pgd-layered" that of 2026-12-07 (four layers, 200 generations of pymoo's search);
+# "pgd-arrays" the default since 2026-12-08 (the same search on arrays).  The last two are to be
+# recorded on the recorded kind.
 QUICK_SPECS = {
     "pgd": PREVIOUS_DEFAULT,
-    "pgd-selected": "pgd:selection.layers=1,selection.search_generations=50",
-    "pgd-layered": "pgd",
+    "pgd-selected": "pgd:selection.layers=1,selection.search_generations=50,selection.search_engine=pymoo",
+    "pgd-layered": "pgd:selection.search_engine=pymoo",
+    "pgd-arrays": "pgd",
     "pgd-faithful": "pgd-faithful:generator.training.steps=60,preference.training.steps=60,"
                     "preference.training.val_every=20",
     "multiple-models": "multiple-models:hidden=32:32,epochs=3",
@@ -80,18 +85,29 @@ def optimize_digest(tmp_path: Path) -> str:
     return hashlib.sha256((tmp_path / "p.csv").read_bytes()).hexdigest()
 
 
-def check(key: str, value: str) -> None:
+def recorded_or_skip(key: str) -> dict:
+    """The recorded digests, or a skip (before anything is computed) where ``key`` cannot be
+    compared here: another machine kind, or no digest of it recorded yet."""
     recorded = json.loads(DIGESTS.read_text()) if DIGESTS.is_file() else {"cpu": cpu(), "digests": {}}
     if RECORD:
-        recorded["cpu"] = cpu()
-        recorded["digests"][key] = value
-        DIGESTS.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
-        return
+        return recorded
     if recorded["cpu"] != cpu():
         pytest.skip(f"digests recorded on {recorded['cpu']!r}, this CPU is {cpu()!r}")
     if key not in recorded["digests"]:
         pytest.skip(f"no digest of {key} recorded yet: record it on {recorded['cpu']!r} with "
                     "PARETODIFF_RECORD_DIGESTS=1")
+    return recorded
+
+
+def check(key: str, compute) -> None:
+    """Compare ``compute()`` with the digest recorded under ``key`` (or record it)."""
+    recorded = recorded_or_skip(key)
+    value = compute()
+    if RECORD:
+        recorded["cpu"] = cpu()
+        recorded["digests"][key] = value
+        DIGESTS.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+        return
     assert value == recorded["digests"][key], key
 
 
@@ -99,17 +115,17 @@ def check(key: str, value: str) -> None:
 @pytest.mark.parametrize("name", sorted(QUICK_SPECS))
 def test_quick_digests(name, task, tmp_path, monkeypatch):
     monkeypatch.setenv("PARETODIFF_CACHE", str(tmp_path / "cache"))
-    check(f"quick/{name}/{task}", method_digest(QUICK_SPECS[name], task, size=1000))
+    check(f"quick/{name}/{task}", lambda: method_digest(QUICK_SPECS[name], task, size=1000))
 
 
 def test_optimize_digest(tmp_path):
     # "quick/optimize" was the file before the batch strategy became optimize's default and the
     # proposals gained batch_rank, p_undominated and expected_hvi (2026-12-02)
-    check("quick/optimize-batch", optimize_digest(tmp_path))
+    check("quick/optimize-batch", lambda: optimize_digest(tmp_path))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("task", ["re21", "zdt1"])
 @pytest.mark.parametrize("name", sorted(FULL_SPECS))
 def test_full_digests(name, task):
-    check(f"full/{name}/{task}", method_digest(FULL_SPECS[name], task, size=None))
+    check(f"full/{name}/{task}", lambda: method_digest(FULL_SPECS[name], task, size=None))

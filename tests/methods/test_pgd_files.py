@@ -143,7 +143,7 @@ def test_files_of_format_version_4_load_without_the_front(fitted, tmp_path):
     (tmp_path / "m" / "config.json").write_text(json.dumps(old))
     loaded = ParetoDiff.load(tmp_path / "m")
     assert loaded.front is None and loaded.config.selection.layers == 1  # older files: one round of choice
-    a, b = loaded.propose(6, seed=4), _one_layer(fitted).propose(6, seed=4)
+    a, b = loaded.propose(6, seed=4), _with(fitted, layers=1, search_engine="pymoo").propose(6, seed=4)
     np.testing.assert_array_equal(a.X, b.X)
     assert "p_undominated" not in a.scores and "p_undominated" in b.scores
     loaded.config = dataclasses.replace(loaded.config, selection=dataclasses.replace(loaded.config.selection,
@@ -152,11 +152,23 @@ def test_files_of_format_version_4_load_without_the_front(fitted, tmp_path):
         loaded.propose(6, seed=4)
 
 
-def _one_layer(model: ParetoDiff) -> ParetoDiff:
-    """A shallow copy of ``model`` that chooses in one round (``selection.layers = 1``)."""
-    one = copy.copy(model)
-    one.config = dataclasses.replace(model.config, selection=dataclasses.replace(model.config.selection, layers=1))
-    return one
+def _with(model: ParetoDiff, **selection) -> ParetoDiff:
+    """A shallow copy of ``model`` with other selection settings (e.g. ``layers=1``)."""
+    other = copy.copy(model)
+    other.config = dataclasses.replace(model.config, selection=dataclasses.replace(model.config.selection, **selection))
+    return other
+
+
+def test_files_of_format_version_9_search_with_pymoo_as_they_did(fitted, tmp_path):
+    """Before selection.search_engine: such a file searches with pymoo's NSGA-II, as it did."""
+    assert fitted.config.selection.search_engine == "arrays" and fitted.config.selection.search_generations
+    fitted.save(tmp_path / "m")
+    assert ParetoDiff.load(tmp_path / "m").config.selection.search_engine == "arrays"
+    _rewritten(tmp_path / "m", 9)
+    old = ParetoDiff.load(tmp_path / "m")
+    assert old.config.selection.search_engine == "pymoo" and old.config.selection.layers == fitted.config.selection.layers
+    np.testing.assert_array_equal(old.propose(6, seed=4).X, _with(fitted, search_engine="pymoo").propose(6, seed=4).X)
+    assert not np.array_equal(old.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
 
 
 def test_files_of_format_version_8_choose_in_one_layer_as_they_did(fitted, tmp_path):
@@ -167,7 +179,8 @@ def test_files_of_format_version_8_choose_in_one_layer_as_they_did(fitted, tmp_p
     _rewritten(tmp_path / "m", 8)
     old = ParetoDiff.load(tmp_path / "m")
     assert old.config.selection.layers == 1
-    np.testing.assert_array_equal(old.propose(6, seed=4).X, _one_layer(fitted).propose(6, seed=4).X)
+    np.testing.assert_array_equal(old.propose(6, seed=4).X,
+                                  _with(fitted, layers=1, search_engine="pymoo").propose(6, seed=4).X)
     assert not np.array_equal(old.propose(6, seed=4).X, fitted.propose(6, seed=4).X)
 
 

@@ -543,8 +543,12 @@ class ParetoDiff:
             return (worst[:, :m], G) if n_constr else worst
 
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
-        found = search.nsga2(predict, self.space.to_unit(start), self.space.n_obj, generations, True, seed,
-                             *self.space.search_unit(), n_constr=n_constr)
+        if c.search_engine == "pymoo":
+            found = search.nsga2(predict, self.space.to_unit(start), m, generations, True, seed,
+                                 *self.space.search_unit(), n_constr=n_constr)
+        else:
+            found = search.nsga2_arrays(predict, self.space.to_unit(start), m, generations, seed,
+                                        *self.space.search_unit(), n_constr=n_constr)
         return self.space.from_unit(found)
 
     def _predictions_in_user_units(self, mean: np.ndarray, std: np.ndarray) -> dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from paretodiff import settings
 from paretodiff.generative import registry
 from paretodiff.generative.registry import TIME_GRIDS
+from paretodiff.search import ENGINES as SEARCH_ENGINES
 from paretodiff.selection import STRATEGIES, parse_target
 
 ARCHS = ("faithful", "default")
@@ -270,6 +271,10 @@ class SelectionConfig(_Checked):
         search_generations: NSGA-II generations on the objective model's pessimistic
             predictions, started from the ``n`` chosen from the pool (in one round); the
             designs it finds join the pool before the final choice (0: no search).
+        search_engine: how that NSGA-II runs: ``arrays`` (:func:`paretodiff.search.nsga2_arrays`,
+            the same operators and survival on whole arrays, about 4x faster) or ``pymoo``
+            (pymoo's ``minimize``, :func:`paretodiff.search.nsga2`; the default until 2026-12-08,
+            kept so that older model files propose what they did).
     """
 
     pool: int = 4
@@ -277,6 +282,7 @@ class SelectionConfig(_Checked):
     kappa: float = 1.0
     layers: int = 4
     search_generations: int = 200
+    search_engine: str = "arrays"
     min_batch_pool: int = 1024
     batch_members: int = 10
     target: tuple[str, ...] = ()
@@ -290,7 +296,8 @@ class SelectionConfig(_Checked):
                 "batch_members": (self.batch_members == 0 or self.batch_members >= 2, "0 or at least 2"),
                 "strategy": (self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}"),
                 "kappa": (self.kappa >= 0, "0 or more"), "layers": (self.layers >= 1, "at least 1"),
-                "search_generations": (self.search_generations >= 0, "0 (none) or more")}, self)
+                "search_generations": (self.search_generations >= 0, "0 (none) or more"),
+                "search_engine": (self.search_engine in SEARCH_ENGINES, f"one of {', '.join(SEARCH_ENGINES)}")}, self)
 
 
 @dataclass(frozen=True)

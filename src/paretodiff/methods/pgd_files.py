@@ -1,6 +1,6 @@
 """Model folders of preference-guided diffusion: ``config.json`` and ``weights.safetensors``.
 
-Format version 9 (written): ``config.json`` holds the nested settings (``config``), the design
+Format version 10 (written): ``config.json`` holds the nested settings (``config``), the design
 space (``space``, with its constraints if any), what the fit learned besides the weights
 (``state``: the objectives' range, the initial reference design, the seed, and with
 constraints the unit of each one's margins), the SHA-256 of the weights file
@@ -17,7 +17,8 @@ With failed designs (``--feasible``), the negation set's feasibility classifier
 Loading checks both digests and every entry by type and shape, and refuses what it does not
 understand.
 
-Version 8 (before ``selection.layers``) reads as version 9 with one layer, the choice it made;
+Version 9 (before ``selection.search_engine``) reads as version 10 with pymoo's search, the one
+it ran; version 8 (before ``selection.layers``) as version 9 with one layer, the choice it made;
 version 7 (before the spread's scale) as version 8 with ``objectives.calibrate`` off;
 version 6 (before the negation set) as version 7 without one; version 5 (before
 constraints) as version 6 without them.  Version 4 (before the front) is read as a model without the front: it proposes what it did
@@ -53,8 +54,8 @@ from paretodiff.objective_model import ObjectiveModel
 from paretodiff.space import DesignSpace
 
 MODEL_FORMAT = "paretodiff-pgd"
-FORMAT_VERSION = 9  # 9: + selection.layers; 8: + the objective model's spread scale; 7: + the negation set; 6: + constraints; 5: + the front; 4: + the objective model; 3: nested
-READS = (2, 3, 4, 5, 6, 7, 8, 9)
+FORMAT_VERSION = 10  # 10: + selection.search_engine; 9: + selection.layers; 8: + the objective model's spread scale; 7: + the negation set; 6: + constraints; 5: + the front; 4: + the objective model; 3: nested
+READS = (2, 3, 4, 5, 6, 7, 8, 9, 10)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -263,9 +264,11 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
         state = _checked_state(doc["state"], space)
     if version < 4:  # made before the objective model: it has none, and proposes its samples
         config = from_dict(with_overrides(dataclasses.asdict(config), NO_OBJECTIVE_MODEL))
-    elif version < 9:  # made before the layers (one round of choice), before 8 the spread's scale
+    elif version < 10:  # made before the array search (pymoo's), before 9 the layers (one round of
+        # choice), before 8 the spread's scale
         config = from_dict(with_overrides(dataclasses.asdict(config), {
-            "selection.layers": 1, **({"objectives.calibrate": False} if version < 8 else {})}))
+            "selection.search_engine": "pymoo", **({"selection.layers": 1} if version < 9 else {}),
+            **({"objectives.calibrate": False} if version < 8 else {})}))
     return config, space, state
 
 
