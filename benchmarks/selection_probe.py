@@ -13,9 +13,13 @@ does), and chooses 256 designs, which are scored by the benchmark's protocol (HV
   ``K`` layers (``selection.layers = K``, ``selection.search_generations = G``; ``k1-g50``
   is the default until 2026-12-07, ``k4-g200`` the default since);
 * ``found-gG``: the search's final population alone (what multiple-models returns), for
-  comparison.
+  comparison;
+* suffixes: ``a`` after ``G`` (``k4-g200a``), the search on arrays (``selection.search_engine =
+  "arrays"``, the default since 2026-12-08; without it pymoo's, as recorded before); ``-rX``,
+  the pessimism rising from κ to ``X`` over the layers; ``-pY``, the search started from the
+  ``Y·n`` best of the pool (analysis only: ``propose`` starts from ``n``).
 
-Every ``kK-gG`` choice is checked against ``ParetoDiff.propose`` with those settings (the same
+Every ``kK-gG[a]`` choice is checked against ``ParetoDiff.propose`` with those settings (the same
 designs, or the program stops).  One JSON line per (task, seed, variant) goes to
 ``benchmarks/records/selection_probe.jsonl`` (kept in the repository; a rerun skips what it
 holds).  The report ranks each variant *alone* against the peers of the 31-task table
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import json
 import os
 import sys
@@ -46,17 +51,30 @@ PEERS = ("multiple-models", "multi-head", "d-best", "pgd-faithful", "paretoflow-
 N = 256
 
 
-def parse(variant: str) -> tuple[str, int, int, str, float]:
-    """``"k4-g200"`` -> ``("layers", 4, 200, "pymoo", 0.0)``; ``"k4-g200a"`` -> the same with the
-    array search (``"arrays"``); ``"k4-g200a-r3"`` -> ramped pessimism up to 3; ``"found-g200"``
-    -> ``("found", 0, 200, "pymoo", 0.0)``."""
-    head, rest = variant.split("-g")
-    gens, _, ramp = rest.partition("-r")
-    engine = "arrays" if gens.endswith("a") else "pymoo"
-    gens = int(gens.removesuffix("a"))
-    if head == "found":
-        return "found", 0, gens, engine, 0.0
-    return "layers", int(head.removeprefix("k")), gens, engine, float(ramp or 0.0)
+VARIANT = re.compile(r"^(?P<head>k\d+|found)-g(?P<gens>\d+)(?P<arrays>a?)(?:-r(?P<ramp>[\d.]+))?(?:-p(?P<start>\d+))?$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    kind: str  # "layers" or "found"
+    layers: int
+    generations: int
+    engine: str  # "pymoo" or "arrays"
+    ramp: float  # 0: the same pessimism in every layer
+    start: int  # the search starts from start * n designs
+
+
+def parse(variant: str) -> Variant:
+    """``"k4-g200"`` -> four layers after 200 generations of pymoo's search; ``"k4-g200a"`` the
+    same with the array search; ``-r3``: pessimism rising to 3 over the layers; ``-p2``: the
+    search started from 2n designs; ``"found-g200"``: the search's population alone."""
+    match = VARIANT.match(variant)
+    if not match:
+        raise SystemExit(f"unknown variant {variant!r}")
+    head = match["head"]
+    return Variant("found" if head == "found" else "layers", 0 if head == "found" else int(head[1:]),
+                   int(match["gens"]), "arrays" if match["arrays"] else "pymoo", float(match["ramp"] or 0.0),
+                   int(match["start"] or 1))
 
 
 def ramped(mean: np.ndarray, std: np.ndarray, n: int, kappa: float, top: float, layers: int) -> np.ndarray:
@@ -72,7 +90,7 @@ def ramped(mean: np.ndarray, std: np.ndarray, n: int, kappa: float, top: float, 
     return np.concatenate(chosen)
 
 
-def pool(model, seed: int, generations: int, engine: str):
+def pool(model, seed: int, generations: int, engine: str, start: int = 1):
     """The pool's new designs after the search (``ParetoDiff.pool``, as ``propose`` draws it):
     designs ``(P, D)``, predicted mean and spread ``(P, m)``, and 1 where the search found the design."""
     import torch
@@ -80,7 +98,7 @@ def pool(model, seed: int, generations: int, engine: str):
     c = model.config
     model.config = dataclasses.replace(c, selection=dataclasses.replace(c.selection, search_engine=engine))
     try:
-        found = model.pool(N, c.selection.pool * N, tuple(c.sampling.guidance_scales), torch.Generator().manual_seed(seed),
+        found = model.pool(start * N, c.selection.pool * N, tuple(c.sampling.guidance_scales), torch.Generator().manual_seed(seed),
                            generations)
     finally:
         model.config = c
@@ -106,10 +124,12 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
             model = ParetoDiff(preset="default").fit(offline, seed=seed)
             pools = {}
             for variant in todo:
-                kind, layers, generations, engine, ramp = parse(variant)
-                if (generations, engine) not in pools:
-                    pools[(generations, engine)] = pool(model, seed, generations, engine)
-                X, mean, std, searched = pools[(generations, engine)]
+                v = parse(variant)
+                kind, layers, generations, engine, ramp = v.kind, v.layers, v.generations, v.engine, v.ramp
+                key = (generations, engine, v.start)
+                if key not in pools:
+                    pools[key] = pool(model, seed, generations, engine, v.start)
+                X, mean, std, searched = pools[key]
                 kappa = model.config.selection.kappa
                 if kind == "found":
                     chosen = np.flatnonzero(searched)[:N]
@@ -117,7 +137,8 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
                     chosen = ramped(mean, std, N, kappa, ramp, layers)
                 else:
                     chosen = selection.select(mean, std, N, "pessimistic", kappa, layers)
-                    check(model, X[chosen], seed, layers, generations, engine)
+                    if v.start == 1:
+                        check(model, X[chosen], seed, layers, generations, engine)
                 report = evaluation.evaluate(task, X[chosen], dataset)
                 record = {"task": name, "seed": seed, "variant": variant, **report.hv, "d_best": report.d_best_hv,
                           "searched": int(searched[chosen].sum()), "distinct": int(len(np.unique(X[chosen], axis=0)))}

@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/speed.py [--tasks zdt1,re21,dtlz7] [--seeds 0,1,2] [--paretoflow-seeds 0]
         [--threads 2] [--repeats 3] [--scaling-rows 10000,60000,250000,1000000]
-        [--rows faithful,default,search50,mm,scaling] [--resume] [--no-write] [--out FILE]
+        [--rows faithful,default,pymoo,mm,scaling] [--resume] [--no-write] [--out FILE]
 
 Rows, per task (dataset seed 0, each method seed of ``--seeds``, 256 designs):
 
@@ -14,9 +14,10 @@ Rows, per task (dataset seed 0, each method seed of ``--seeds``, 256 designs):
   own sampler at 1000, 25 and 10 steps, so that "HV of the same model" is measured.
 * ``multiple-models``: :func:`paretodiff.methods.make` ``("multiple-models")`` (its ``cpu``
   preset), the surrogate peer the speed targets compare with.
-* ``pgd default (50 search generations)`` (``--rows search50``): the default with the search of
-  before 2026-12-07 (50 generations of NSGA-II on the objective model instead of 200), at its
-  own step count: what the longer search costs.
+* ``pgd default (pymoo search)`` (``--rows pymoo``): the default with the search of before
+  2026-12-08 (its 200 generations of NSGA-II on the objective model run by pymoo's ``minimize``,
+  ``selection.search_engine = "pymoo"``, instead of on arrays), at its own step count: what the
+  array search saves.
 * ``pgd variant`` (``--rows variant``): the default with the other generative model (the
   diffusion if the default is the flow, and the other way round), sampled at 1000, 25, 10.
 * ``paretoflow`` (``--rows paretoflow``): ``methods.make("paretoflow")``, for comparison.
@@ -80,9 +81,9 @@ def row_specs(rows: list[str]) -> list[dict]:
                      "all_scales": False},
         "default": {"row": "pgd default", "kind": "pgd", "preset": "default", "overrides": {},
                     "steps": [1000, 25, 10], "all_scales": True},
-        "search50": {"row": "pgd default (50 search generations)", "kind": "pgd", "preset": "default",
-                     "overrides": {"selection.search_generations": 50}, "steps": [default.sampling.steps],
-                     "all_scales": True},
+        "pymoo": {"row": "pgd default (pymoo search)", "kind": "pgd", "preset": "default",
+                  "overrides": {"selection.search_engine": "pymoo"}, "steps": [default.sampling.steps],
+                  "all_scales": True},
         "variant": {"row": f"pgd {other} ({other_sampler})", "kind": "pgd", "preset": "default",
                     "overrides": {"generator.kind": other, "sampling.sampler": other_sampler}, "steps": [1000, 25, 10],
                     "all_scales": True},
@@ -273,8 +274,8 @@ def main() -> None:
                         help="OMP_WAIT_POLICY of the row processes ('' leaves it unset); PASSIVE keeps idle OpenMP "
                              "threads from spinning, which on a machine shared with other jobs makes 2 threads "
                              "up to 20x slower")
-    parser.add_argument("--rows", default="faithful,default,search50,mm,scaling",
-                        help="rows to measure, of faithful, default, search50, mm, variant, paretoflow, scaling")
+    parser.add_argument("--rows", default="faithful,default,pymoo,mm,scaling",
+                        help="rows to measure, of faithful, default, pymoo, mm, variant, paretoflow, scaling")
     parser.add_argument("--scaling-rows", default=SCALING_ROWS,
                         help="table sizes of the scaling row (random designs of the first task)")
     parser.add_argument("--cells", type=Path, default=ROOT / "benchmarks" / "records" / "speed")

@@ -81,7 +81,6 @@ def nsga2(predict, start: np.ndarray, n_obj: int, n_gen: int, eliminate_duplicat
     return np.clip(result.pop.get("X"), lower, upper)
 
 
-
 def nsga2_arrays(predict, start: np.ndarray, n_obj: int, n_gen: int, seed: int,
                  lower: np.ndarray | float = 0.0, upper: np.ndarray | float = 1.0, n_constr: int = 0) -> np.ndarray:
     """NSGA-II as :func:`nsga2` runs it, on whole arrays: the same operators and survival,
@@ -91,8 +90,9 @@ def nsga2_arrays(predict, start: np.ndarray, n_obj: int, n_gen: int, seed: int,
     dominance, then crowding distance, then a coin), pymoo's simulated binary crossover
     (η = 15, on 90% of the pairs) and polynomial mutation (η = 20, each variable with
     probability ``min(1/2, 1/D)``, on 90% of the children), children equal to a design already
-    held dropped and mating repeated until ``P`` are new (as pymoo does), then survival by fronts and crowding distance with feasible designs first
-    (:func:`survivors`).  ``n_gen`` counts the starting population, as pymoo does.
+    held dropped and mating repeated until ``P`` are new (as pymoo does), then survival by
+    fronts and crowding distance with feasible designs first (:func:`survivors`).  ``n_gen``
+    counts the starting population, as pymoo does.
 
     Args:
         predict: unit-cube designs ``(B, D)`` -> predicted objectives ``(B, m)``, minimized
@@ -112,13 +112,13 @@ def nsga2_arrays(predict, start: np.ndarray, n_obj: int, n_gen: int, seed: int,
     X = np.clip(np.asarray(start, dtype=float), xl, xu)
     size = len(X)
     F, violation = _evaluate(predict, X, n_constr)
-    order, front, crowding = survivors(F, violation, size, rng)
+    order, _, crowding = survivors(F, violation, size, rng)
     X, F, violation = X[order], F[order], violation[order]
     for _ in range(n_gen - 1):
         children = np.zeros((0, n_var))
         for _ in range(MATING_ROUNDS):  # as pymoo: mate again while children repeat designs held
             needed = size - len(children)
-            more = _offspring(X, F, violation, front, crowding, needed + needed // 10 + 2, xl, xu, rng)
+            more = _offspring(X, F, violation, crowding, needed + needed // 10 + 2, xl, xu, rng)
             fresh = _new_rows(more, np.concatenate([X, children]))[:needed]  # a tenth more: one round mostly
             children = np.concatenate([children, fresh])
             if len(children) >= size or not len(fresh):  # enough, or nothing new can be made
@@ -127,13 +127,13 @@ def nsga2_arrays(predict, start: np.ndarray, n_obj: int, n_gen: int, seed: int,
             continue
         F_new, violation_new = _evaluate(predict, children, n_constr)
         X, F, violation = (np.concatenate(pair) for pair in ((X, children), (F, F_new), (violation, violation_new)))
-        order, front, crowding = survivors(F, violation, size, rng)
+        order, _, crowding = survivors(F, violation, size, rng)
         X, F, violation = X[order], F[order], violation[order]
     return X
 
 
-def _offspring(X: np.ndarray, F: np.ndarray, violation: np.ndarray, front: np.ndarray, crowding: np.ndarray,
-               n: int, xl: np.ndarray, xu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _offspring(X: np.ndarray, F: np.ndarray, violation: np.ndarray, crowding: np.ndarray, n: int,
+               xl: np.ndarray, xu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``n`` children ``(n, D)`` of the population ``X``: pairs of tournament winners, pymoo's
     simulated binary crossover (η = 15) on 90% of the pairs, its polynomial mutation (η = 20,
     each variable with probability ``min(1/2, 1/D)``) on 90% of the children."""
@@ -141,7 +141,7 @@ def _offspring(X: np.ndarray, F: np.ndarray, violation: np.ndarray, front: np.nd
     from pymoo.operators.mutation.pm import mut_pm
 
     pairs, n_var = (n + 1) // 2, X.shape[1]
-    parents = X[_tournaments(F, violation, front, crowding, 2 * pairs, rng).reshape(pairs, 2).T]  # (2, pairs, D)
+    parents = X[_tournaments(F, violation, crowding, 2 * pairs, rng).reshape(pairs, 2).T]  # (2, pairs, D)
     eta, prob_var, prob_bin = (np.full((pairs, 1), v) for v in (15.0, 0.5, 0.5))
     crossed = cross_sbx(parents, xl, xu, eta, prob_var, prob_bin, random_state=rng)
     kept = rng.random(pairs) >= 0.9  # pairs copied unchanged
@@ -192,7 +192,7 @@ def survivors(F: np.ndarray, violation: np.ndarray, n: int,
     return order, front[order], crowding[order]
 
 
-def _tournaments(F: np.ndarray, violation: np.ndarray, front: np.ndarray, crowding: np.ndarray, k: int,
+def _tournaments(F: np.ndarray, violation: np.ndarray, crowding: np.ndarray, k: int,
                  rng: np.random.Generator) -> np.ndarray:
     """``k`` binary tournaments among the rows (each row in two of them per pass of random
     permutations, as pymoo draws them): the smaller violation wins where either breaks a
