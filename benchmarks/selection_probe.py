@@ -17,7 +17,8 @@ does), and chooses 256 designs, which are scored by the benchmark's protocol (HV
 * suffixes: ``a`` after ``G`` (``k4-g200a``), the search on arrays (``selection.search_engine =
   "arrays"``, the default since 2026-12-08; without it pymoo's, as recorded before); ``-rX``,
   the pessimism rising from κ to ``X`` over the layers; ``-pY``, the search started from the
-  ``Y·n`` best of the pool (analysis only: ``propose`` starts from ``n``).
+  ``Y·n`` best of the pool (analysis only: ``propose`` starts from ``n``); ``-kZ``, the
+  pessimism κ = ``Z`` in the search and the choice (``selection.kappa``).
 
 Every ``kK-gG[a]`` choice is checked against ``ParetoDiff.propose`` with those settings (the same
 designs, or the program stops).  One JSON line per (task, seed, variant) goes to
@@ -51,7 +52,8 @@ PEERS = ("multiple-models", "multi-head", "d-best", "pgd-faithful", "paretoflow-
 N = 256
 
 
-VARIANT = re.compile(r"^(?P<head>k\d+|found)-g(?P<gens>\d+)(?P<arrays>a?)(?:-r(?P<ramp>[\d.]+))?(?:-p(?P<start>\d+))?$")
+VARIANT = re.compile(r"^(?P<head>k\d+|found)-g(?P<gens>\d+)(?P<arrays>a?)(?:-r(?P<ramp>[\d.]+))?(?:-p(?P<start>\d+))?"
+                     r"(?:-k(?P<kappa>[\d.]+))?$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,19 +64,21 @@ class Variant:
     engine: str  # "pymoo" or "arrays"
     ramp: float  # 0: the same pessimism in every layer
     start: int  # the search starts from start * n designs
+    kappa: float | None  # selection.kappa for the search and the choice (None: the default's)
 
 
 def parse(variant: str) -> Variant:
     """``"k4-g200"`` -> four layers after 200 generations of pymoo's search; ``"k4-g200a"`` the
     same with the array search; ``-r3``: pessimism rising to 3 over the layers; ``-p2``: the
-    search started from 2n designs; ``"found-g200"``: the search's population alone."""
+    search started from 2n designs; ``-k2``: pessimism κ = 2 in the search and the choice;
+    ``"found-g200"``: the search's population alone."""
     match = VARIANT.match(variant)
     if not match:
         raise SystemExit(f"unknown variant {variant!r}")
     head = match["head"]
     return Variant("found" if head == "found" else "layers", 0 if head == "found" else int(head[1:]),
                    int(match["gens"]), "arrays" if match["arrays"] else "pymoo", float(match["ramp"] or 0.0),
-                   int(match["start"] or 1))
+                   int(match["start"] or 1), float(match["kappa"]) if match["kappa"] else None)
 
 
 def ramped(mean: np.ndarray, std: np.ndarray, n: int, kappa: float, top: float, layers: int) -> np.ndarray:
@@ -90,13 +94,14 @@ def ramped(mean: np.ndarray, std: np.ndarray, n: int, kappa: float, top: float, 
     return np.concatenate(chosen)
 
 
-def pool(model, seed: int, generations: int, engine: str, start: int = 1):
+def pool(model, seed: int, generations: int, engine: str, start: int = 1, kappa: float | None = None):
     """The pool's new designs after the search (``ParetoDiff.pool``, as ``propose`` draws it):
     designs ``(P, D)``, predicted mean and spread ``(P, m)``, and 1 where the search found the design."""
     import torch
 
     c = model.config
-    model.config = dataclasses.replace(c, selection=dataclasses.replace(c.selection, search_engine=engine))
+    model.config = dataclasses.replace(c, selection=dataclasses.replace(
+        c.selection, search_engine=engine, kappa=c.selection.kappa if kappa is None else kappa))
     try:
         found = model.pool(start * N, c.selection.pool * N, tuple(c.sampling.guidance_scales), torch.Generator().manual_seed(seed),
                            generations)
@@ -126,11 +131,11 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
             for variant in todo:
                 v = parse(variant)
                 kind, layers, generations, engine, ramp = v.kind, v.layers, v.generations, v.engine, v.ramp
-                key = (generations, engine, v.start)
+                key = (generations, engine, v.start, v.kappa)
                 if key not in pools:
-                    pools[key] = pool(model, seed, generations, engine, v.start)
+                    pools[key] = pool(model, seed, generations, engine, v.start, v.kappa)
                 X, mean, std, searched = pools[key]
-                kappa = model.config.selection.kappa
+                kappa = model.config.selection.kappa if v.kappa is None else v.kappa
                 if kind == "found":
                     chosen = np.flatnonzero(searched)[:N]
                 elif ramp:
@@ -138,7 +143,7 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
                 else:
                     chosen = selection.select(mean, std, N, "pessimistic", kappa, layers)
                     if v.start == 1:
-                        check(model, X[chosen], seed, layers, generations, engine)
+                        check(model, X[chosen], seed, layers, generations, engine, kappa)
                 report = evaluation.evaluate(task, X[chosen], dataset)
                 record = {"task": name, "seed": seed, "variant": variant, **report.hv, "d_best": report.d_best_hv,
                           "searched": int(searched[chosen].sum()), "distinct": int(len(np.unique(X[chosen], axis=0)))}
@@ -148,11 +153,11 @@ def run(tasks_: list[str], seeds: list[int], variants: list[str], records: Path)
                       flush=True)
 
 
-def check(model, X: np.ndarray, seed: int, layers: int, generations: int, engine: str) -> None:
+def check(model, X: np.ndarray, seed: int, layers: int, generations: int, engine: str, kappa: float) -> None:
     """Stop unless ``propose`` with these settings gives the designs ``X``."""
     config = model.config
     model.config = dataclasses.replace(config, selection=dataclasses.replace(
-        config.selection, layers=layers, search_generations=generations, search_engine=engine))
+        config.selection, layers=layers, search_generations=generations, search_engine=engine, kappa=kappa))
     try:
         proposed = model.propose(N, seed).X
     finally:
