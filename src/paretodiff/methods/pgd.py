@@ -376,7 +376,7 @@ class ParetoDiff:
         utility, scale = (np.concatenate([d[i] for d in drawn]) for i in (1, 2))
         sampled = len(X)
         mean, std, p_feasible = self._predict(X[candidates])
-        start = self._pessimistic(mean, std, p_feasible, n)
+        start = self._pessimistic(mean, std, p_feasible >= 0.5 if self.screened else None, n)
         if generations and len(start) >= 2:
             found = self._search(X[candidates[start]], generations, generator)
             with torch.inference_mode():
@@ -408,13 +408,8 @@ class ParetoDiff:
         if c.strategy == "batch":
             picked, extra = self._inside_first(lambda rows, k: self._batch(X[candidates], mean, std, k, rows),
                                                inside, n)
-        elif inside is None:
-            picked = selection.select(mean, std, n, "pessimistic", c.kappa, c.layers)
         else:
-            picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
-                                                                                   "pessimistic", c.kappa, c.layers)],
-                                                            {}),
-                                           inside, n)
+            picked = self._pessimistic(mean, std, inside, n, c.layers)
         if len(picked) < n:  # too few new designs in every round (a tiny discrete space): some repeat
             picked = np.concatenate([picked, picked[torch.randint(len(picked), (n - len(picked),),
                                                                   generator=generator).numpy()]])
@@ -498,16 +493,17 @@ class ParetoDiff:
         """Whether proposals are screened by ``p_feasible``: with constraints or failed designs."""
         return bool(self.space.n_constr) or self.negation is not None
 
-    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, p_feasible: np.ndarray, n: int) -> np.ndarray:
-        """``n`` rows by fronts and crowding on the pessimistic objectives (one round); with
-        constraints, those predicted feasible (``p_feasible >= 0.5``) first."""
+    def _pessimistic(self, mean: np.ndarray, std: np.ndarray, inside: np.ndarray | None, n: int,
+                     layers: int = 1) -> np.ndarray:
+        """``n`` rows by fronts and crowding on the pessimistic objectives, in ``layers`` rounds
+        (:func:`paretodiff.selection.layered`); the rows ``inside`` (a mask ``(P,)``: predicted
+        feasible, inside the target) first, where it is given."""
         m, kappa = self.space.n_obj, self.config.selection.kappa
-        if not self.screened:
-            return selection.select(mean, std, n, "pessimistic", kappa)
-        picked, _ = self._inside_first(lambda rows, k: (rows[selection.select(mean[rows, :m], std[rows, :m], k,
-                                                                              "pessimistic", kappa)], {}),
-                                       p_feasible >= 0.5, n)
-        return picked
+
+        def choose(rows: np.ndarray, k: int) -> tuple[np.ndarray, dict]:
+            return rows[selection.select(mean[rows, :m], std[rows, :m], k, "pessimistic", kappa, layers)], {}
+
+        return choose(np.arange(len(mean)), n)[0] if inside is None else self._inside_first(choose, inside, n)[0]
 
     def _member_draws(self, X: np.ndarray, ref: np.ndarray) -> np.ndarray:
         """The members' joint draws of the objectives of ``X (P, D)``, ``(K, P, m)`` normalized and

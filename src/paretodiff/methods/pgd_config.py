@@ -272,7 +272,8 @@ class SelectionConfig(_Checked):
             predictions, started from the ``n`` chosen from the pool (in one round); the
             designs it finds join the pool before the final choice (0: no search).
         search_engine: how that NSGA-II runs: ``arrays`` (:func:`paretodiff.search.nsga2_arrays`,
-            the same operators and survival on whole arrays, about 4x faster) or ``pymoo``
+            the same operators and survival on whole arrays, about ten times faster at 200
+            generations) or ``pymoo``
             (pymoo's ``minimize``, :func:`paretodiff.search.nsga2`; the default until 2026-12-08,
             kept so that older model files propose what they did).
     """

@@ -56,6 +56,13 @@ from paretodiff.space import DesignSpace
 MODEL_FORMAT = "paretodiff-pgd"
 FORMAT_VERSION = 10  # 10: + selection.search_engine; 9: + selection.layers; 8: + the objective model's spread scale; 7: + the negation set; 6: + constraints; 5: + the front; 4: + the objective model; 3: nested
 READS = (2, 3, 4, 5, 6, 7, 8, 9, 10)
+# Settings added since version 4, by the version that added them, with the value that reproduces
+# what a model file of an earlier version did.
+ADDED: tuple[tuple[int, dict], ...] = (
+    (8, {"objectives.calibrate": False}),  # the spread's scale
+    (9, {"selection.layers": 1}),  # one round of choice
+    (10, {"selection.search_engine": "pymoo"}),  # pymoo's search
+)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -264,11 +271,10 @@ def _checked_doc(doc: dict) -> tuple[PGDConfig, DesignSpace, State]:
         state = _checked_state(doc["state"], space)
     if version < 4:  # made before the objective model: it has none, and proposes its samples
         config = from_dict(with_overrides(dataclasses.asdict(config), NO_OBJECTIVE_MODEL))
-    elif version < 10:  # made before the array search (pymoo's), before 9 the layers (one round of
-        # choice), before 8 the spread's scale
-        config = from_dict(with_overrides(dataclasses.asdict(config), {
-            "selection.search_engine": "pymoo", **({"selection.layers": 1} if version < 9 else {}),
-            **({"objectives.calibrate": False} if version < 8 else {})}))
+    else:  # what each later setting was before the version that added it
+        before = {key: value for added, settings in ADDED for key, value in settings.items() if version < added}
+        if before:
+            config = from_dict(with_overrides(dataclasses.asdict(config), before))
     return config, space, state
 
 
